@@ -1,0 +1,3 @@
+from runc_py.cli import main
+
+main()

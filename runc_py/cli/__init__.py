@@ -1,0 +1,2 @@
+def main() -> None:
+    raise SystemExit("runc-py: CLI not built yet")

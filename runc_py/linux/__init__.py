@@ -1,0 +1,1 @@
+"""Thin modules over kernel facilities: the only code that touches the kernel."""
