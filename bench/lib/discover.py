@@ -1,0 +1,59 @@
+"""Decide which runtimes take part (see the policies in runtimes.py)."""
+from __future__ import annotations
+
+import os
+
+from .proc import StepFailed, run_timed
+from .runtimes import Runtime, python_of
+from .session import Session
+
+
+def discover(session: Session, candidates: list[Runtime]) -> list[dict]:
+    """Adopt every runtime whose --version works into the session; return the
+    skipped ones with the reason. Raises StepFailed for a required runtime."""
+    skipped = []
+    for rt in candidates:
+        try:
+            rt.version = _version(session, rt)
+        except StepFailed as e:
+            if rt.policy == "required":
+                raise
+            skipped.append({"name": rt.name, "path": rt.path, "reason": _reason(e)})
+            continue
+        rt.python = python_of(rt.path)
+        session.adopt(rt)
+    return skipped
+
+
+def probe_containers(session: Session, bundle: str) -> None:
+    """Mark the "if-runs" runtimes that refuse to run a container here."""
+    for rt in session.runtimes:
+        if rt.policy == "if-runs":
+            _probe(session, rt, bundle)
+
+
+def _version(session: Session, rt: Runtime) -> str:
+    if not os.access(rt.path, os.X_OK):
+        raise StepFailed(rt.name, "--version", [rt.path], "no executable at this path")
+    done = run_timed([rt.path, "--version"], who=rt.name, step="--version",
+                     err_path=session.scratch("err"), out_path=session.scratch("out"),
+                     timeout=session.timeout)
+    return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "(--version printed nothing)"
+
+
+def _probe(session: Session, rt: Runtime, bundle: str) -> None:
+    """One create + delete; a refusal leaves the runtime out of container benchmarks."""
+    cid = session.new_id("probe")
+    try:
+        session.create(rt, cid, bundle, step="probe create")
+    except StepFailed as e:
+        rt.runs_containers, rt.refusal = False, _reason(e)
+        session.delete(rt, cid, step="probe delete", check=False)
+        return
+    session.delete(rt, cid, step="probe delete")
+    session.release_reaped()
+
+
+def _reason(e: StepFailed) -> str:
+    words = e.stderr.strip().splitlines()
+    return f"{e.step}: {e.detail}" + (f": {words[-1].strip()}" if words else "")

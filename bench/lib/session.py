@@ -1,0 +1,240 @@
+"""One benchmark run: its temp dir, the containers it made, and their cleanup.
+
+Every id is written in the ledger before its `create` is launched and leaves it
+only after a successful `delete`, so cleanup (which always runs) knows what may
+remain even after a failure or a Ctrl-C halfway through a create.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import proc
+from .proc import StepFailed
+from .runtimes import Runtime
+
+CLEANUP_TIMEOUT = 30.0
+
+
+class Session:
+    def __init__(self, timeout: float):
+        self.token = "rpb" + secrets.token_hex(3)
+        self.workdir = tempfile.mkdtemp(prefix=f"runc-py-bench-{self.token}-")
+        self.timeout = timeout
+        self.runtimes: list[Runtime] = []
+        self._lock = threading.Lock()
+        self._live: dict[str, set[str]] = {}
+        self._inits: dict[int, int | None] = {}
+        self._serial = itertools.count()
+        for sub in ("io", "pids", "roots"):
+            os.mkdir(os.path.join(self.workdir, sub))
+
+    # -- names and scratch files -------------------------------------------
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.workdir, *parts)
+
+    def new_id(self, label: str) -> str:
+        return f"{self.token}-{label}-{next(self._serial)}"
+
+    def scratch(self, kind: str) -> str:
+        """A per-thread file for a child's stderr or stdout."""
+        return self.path("io", f"{threading.get_ident()}.{kind}")
+
+    def adopt(self, rt: Runtime) -> None:
+        """Give a runtime its private --root inside this run's temp dir."""
+        rt.root = self.path("roots", rt.name)
+        self.runtimes.append(rt)
+        self._live[rt.name] = set()
+
+    # -- runtime steps -------------------------------------------------------
+    def run(self, rt: Runtime, step: str, *args: str, capture: bool = False,
+            timeout: float | None = None, check: bool = True, via: tuple[str, ...] = ()) -> proc.Completed:
+        """One runtime command; `via` goes in front (e.g. python -X importtime)."""
+        return proc.run_timed([*via, *rt.argv(*args)], who=rt.name, step=step,
+                              err_path=self.scratch("err"),
+                              out_path=self.scratch("out") if capture else None,
+                              timeout=timeout or self.timeout, check=check)
+
+    def create(self, rt: Runtime, cid: str, bundle: str, step: str = "create",
+               via: tuple[str, ...] = ()) -> tuple[int, int]:
+        """Create a container; return (wall ns, pid of its init)."""
+        with self._lock:
+            self._live[rt.name].add(cid)
+        pid_file = self.path("pids", f"{cid}.pid")
+        done = self.run(rt, step, "create", "--bundle", bundle, "--pid-file", pid_file, cid, via=via)
+        try:
+            with open(pid_file) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError) as e:
+            raise StepFailed(rt.name, step, rt.argv("create", cid), f"no usable --pid-file: {e}") from None
+        with self._lock:
+            self._inits[pid] = proc.start_time(pid)
+        return done.ns, pid
+
+    def state(self, rt: Runtime, cid: str, expect: str, step: str = "state") -> int:
+        """`state ID`; checks the printed OCI state and returns the wall ns."""
+        done = self.run(rt, step, "state", cid, capture=True)
+        try:
+            status = json.loads(done.stdout)["status"]
+        except (ValueError, KeyError, TypeError):
+            raise StepFailed(rt.name, step, rt.argv("state", cid),
+                             f"printed no OCI state JSON: {done.stdout[:300]!r}") from None
+        if status != expect:
+            raise StepFailed(rt.name, step, rt.argv("state", cid),
+                             f"status is {status!r}, expected {expect!r}")
+        return done.ns
+
+    def wait_stopped(self, rt: Runtime, pid: int, step: str = "wait") -> int:
+        """Wait for the container process to exit (it is our child: we are its
+        subreaper) and return the wall ns from the call to its reaping."""
+        t0 = time.perf_counter_ns()
+        try:
+            status = proc.wait_exit(pid, self.timeout)
+        except (ChildProcessError, TimeoutError) as e:
+            raise StepFailed(rt.name, step, [f"wait for pid {pid}"], str(e)) from None
+        ns = time.perf_counter_ns() - t0
+        with self._lock:
+            self._inits.pop(pid, None)
+        if status != 0:
+            raise StepFailed(rt.name, step, [f"wait for pid {pid}"],
+                             f"container process {proc.describe_status(status)}")
+        return ns
+
+    def delete(self, rt: Runtime, cid: str, step: str = "delete", timeout: float | None = None,
+               check: bool = True, via: tuple[str, ...] = ()) -> proc.Completed:
+        done = self.run(rt, step, "delete", "--force", cid, timeout=timeout, check=check, via=via)
+        if done.status == 0:
+            with self._lock:
+                self._live[rt.name].discard(cid)
+        return done
+
+    def release_reaped(self) -> None:
+        """Reap exited container processes (after a delete of created ones)."""
+        proc.reap_zombies()
+        with self._lock:
+            for pid, started in list(self._inits.items()):
+                if not proc.is_alive(pid, started):
+                    del self._inits[pid]
+
+    # -- what is left behind -------------------------------------------------
+    def leftovers(self) -> list[str]:
+        """Everything of ours still on the machine: state dirs, container
+        processes, mounts, cgroups. Call when no runtime process is in flight."""
+        self.release_reaped()
+        found = []
+        for rt in self.runtimes:
+            if os.path.isdir(rt.root):
+                found += [f"{rt.name}: state dir {os.path.join(rt.root, e)}" for e in os.listdir(rt.root)]
+        with self._lock:
+            inits = dict(self._inits)
+        found += [f"process {pid} (a container init) still alive" for pid, st in inits.items()
+                  if proc.is_alive(pid, st)]
+        found += [f"process {pid} (re-parented to the bench) still alive" for pid in proc.our_children()
+                  if pid not in inits]
+        found += [f"mount {m}" for m in proc.mounts_under(self.workdir)]
+        found += [f"cgroup {d}" for d in self._cgroup_dirs()]
+        return found
+
+    def assert_clean(self, after: str) -> None:
+        problems = self.leftovers()
+        if problems:
+            raise StepFailed("bench", f"leftover check after {after}", [],
+                             f"{len(problems)} thing(s) left behind", "\n".join(problems))
+
+    def _cgroup_dirs(self) -> list[str]:
+        """Cgroup directories whose name carries our token, deepest first."""
+        found = []
+        for root in _cgroup_mounts():
+            base = root.count(os.sep)
+            for dirpath, dirnames, _ in os.walk(root):
+                if dirpath.count(os.sep) - base >= 6:
+                    dirnames.clear()
+                found += [os.path.join(dirpath, d) for d in dirnames if self.token in d]
+        return sorted(found, key=len, reverse=True)
+
+    # -- cleanup ------------------------------------------------------------
+    def cleanup(self) -> tuple[list[str], list[str]]:
+        """Delete every container we may have made, kill strays, unmount, remove
+        our cgroups and temp dir. Returns (what the runtimes' own `delete --force`
+        left for the bench to remove, what is still on the machine). Signals are
+        held back meanwhile so a second Ctrl-C cannot cut the cleanup short."""
+        held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            failures = self._delete_remaining()
+            forced = self.leftovers() + failures
+            self._kill_strays()
+            for point in proc.mounts_under(self.workdir):
+                try:
+                    proc.lazy_umount(point)
+                except OSError as e:
+                    forced.append(str(e))
+            for d in self._cgroup_dirs():
+                try:
+                    os.rmdir(d)
+                except OSError as e:
+                    forced.append(f"rmdir {d}: {e.strerror}")
+            if not proc.mounts_under(self.workdir):   # never rmtree across a mount
+                shutil.rmtree(self.workdir, ignore_errors=True)
+            remaining = self.leftovers()
+            if os.path.exists(self.workdir):
+                remaining.append(f"temp dir {self.workdir}")
+            return forced, remaining
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _delete_remaining(self) -> list[str]:
+        """`delete --force` every id that may exist; the words of those whose
+        state dir survives (an id whose create failed early may never have had one)."""
+        jobs = []
+        for rt in self.runtimes:
+            on_disk = set(os.listdir(rt.root)) if os.path.isdir(rt.root) else set()
+            with self._lock:
+                jobs += [(rt, cid) for cid in sorted(self._live[rt.name] | on_disk)]
+
+        def delete(job):
+            rt, cid = job
+            try:
+                done = self.delete(rt, cid, step="cleanup delete", timeout=CLEANUP_TIMEOUT, check=False)
+            except StepFailed as e:
+                return e.report()
+            if done.status != 0 and os.path.exists(os.path.join(rt.root, cid)):
+                return (f"{rt.name} delete --force {cid}: {proc.describe_status(done.status)}: "
+                        + proc.read_tail(self.scratch("err"), 400).strip())
+            return None
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            return [f for f in pool.map(delete, jobs) if f]
+
+    def _kill_strays(self) -> None:
+        with self._lock:
+            inits = dict(self._inits)
+        for pid, started in inits.items():
+            if proc.is_alive(pid, started):
+                os.kill(pid, signal.SIGKILL)
+        for pid in proc.our_children():
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            self.release_reaped()
+            if not proc.our_children() and not self._inits:
+                return
+            time.sleep(0.02)
+
+
+def _cgroup_mounts() -> list[str]:
+    points = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            if right.split()[0] in ("cgroup", "cgroup2"):
+                points.append(left.split()[4])
+    return points
