@@ -1,0 +1,114 @@
+"""The runtime-spec features document (features.md, features-linux.md).
+
+It says what runc-py implements, whatever this host offers, so each section
+reads the module that does the work instead of keeping its own list: a name
+appears here because the code that handles it exists.  Sections whose
+implementing module does not exist yet say "not supported" (false), never
+"unknown" (null): a caller must not send what we cannot honour.
+
+One section is about this host: seccomp's `supportedFlags`, which features-
+linux.md defines as the known flags the kernel and libseccomp can really set.
+"""
+from runc_py import SPEC_VERSION, __version__
+from runc_py.container.hooks import HOOK_KINDS
+from runc_py.linux import seccomp
+from runc_py.linux.capability_names import CAPABILITIES
+from runc_py.linux.namespace_types import NAMESPACES
+from runc_py.plan.mount_options import MOUNT_OPTIONS
+
+# The oldest runtime-spec release whose config.json runc-py reads.  The
+# config layout has only grown since 1.0.0, and the schema accepts any
+# ociVersion, so every 1.x config up to SPEC_VERSION is read the same way.
+OCI_VERSION_MIN = "1.0.0"
+
+# Our own annotation key for the runtime's version (the `org.opencontainers`
+# prefix runc uses is reserved to OCI projects by config.md).
+VERSION_ANNOTATION = "io.github.runc-py.version"
+# The key runc and other libseccomp users report libseccomp's version under.
+LIBSECCOMP_VERSION_ANNOTATION = "io.github.seccomp.libseccomp.version"
+
+
+def features_document() -> dict:
+    """The document `runc-py features` prints, in features.md's key order."""
+    return {
+        "ociVersionMin": OCI_VERSION_MIN,
+        "ociVersionMax": SPEC_VERSION,
+        "hooks": hooks(),
+        "mountOptions": mount_options(),
+        "linux": {
+            "namespaces": namespaces(),
+            "capabilities": capabilities(),
+            "cgroup": cgroup(),
+            "seccomp": seccomp_section(),
+            "apparmor": apparmor(),
+            "selinux": selinux(),
+            "intelRdt": intel_rdt(),
+            "mountExtensions": mount_extensions(),
+        },
+        "annotations": annotations(),
+    }
+
+
+def hooks() -> list[str]:
+    """The kinds runc_py.container.hooks runs, in lifecycle order."""
+    return list(HOOK_KINDS)
+
+
+def mount_options() -> list[str]:
+    """The option names runc_py.plan.mount_options gives a meaning to."""
+    return list(MOUNT_OPTIONS)
+
+
+def namespaces() -> list[str]:
+    return sorted(NAMESPACES)
+
+
+def capabilities() -> list[str]:
+    """In the kernel's bit order, as runc lists them."""
+    return list(CAPABILITIES)
+
+
+def cgroup() -> dict:
+    """Not supported yet: runc_py/linux/cgroups/ has host detection, path
+    placement and device rules, but no manager that creates a container's
+    cgroup and applies `linux.resources`.  Each flag becomes true when the
+    manager for it exists (v1, v2, systemd, systemdUser), and rdma when a
+    manager applies `linux.resources.rdma`."""
+    return {"v1": False, "v2": False, "systemd": False, "systemdUser": False, "rdma": False}
+
+
+def seccomp_section() -> dict:
+    return seccomp.seccomp_features()
+
+
+def apparmor() -> dict:
+    """Not supported: no module applies `process.apparmorProfile`
+    (runc_py/linux/apparmor.py would)."""
+    return {"enabled": False}
+
+
+def selinux() -> dict:
+    """Not supported: no module applies `process.selinuxLabel` or
+    `linux.mountLabel` (runc_py/linux/selinux.py would)."""
+    return {"enabled": False}
+
+
+def intel_rdt() -> dict:
+    """Not supported: no module applies `linux.intelRdt` through resctrl
+    (runc_py/linux/intelrdt.py would)."""
+    return {"enabled": False}
+
+
+def mount_extensions() -> dict:
+    """Not supported: id-mapped mounts (`mounts[].uidMappings` and
+    `gidMappings`) need the rootfs code to open_tree + mount_setattr
+    (MOUNT_ATTR_IDMAP) each such mount; runc_py/plan/mount_options.py, the
+    mount plan, has no id mapping yet."""
+    return {"idmap": {"enabled": False}}
+
+
+def annotations() -> dict[str, str]:
+    return {
+        LIBSECCOMP_VERSION_ANNOTATION: seccomp.libseccomp_version(),
+        VERSION_ANNOTATION: __version__,
+    }
