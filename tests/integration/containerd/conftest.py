@@ -177,6 +177,7 @@ class Ctr:
 
     def cleanup(self) -> list[str]:
         problems = []
+        self.ctrd.ensure_running()
         for proc in self.popens:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -424,6 +424,16 @@ disabled_plugins = {json.dumps(disabled)}
                 self.proc.wait(5)
         self.proc = None
 
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def ensure_running(self) -> None:
+        """Restarts a containerd that a test stopped or that died: its shims
+        and containers may still run, and only containerd removes them properly."""
+        if not self.running():
+            self.stop()
+            self.start()
+
     def restart(self) -> None:
         self.stop()
         self.start()
@@ -526,7 +536,11 @@ def teardown(ctrd: PrivateContainerd, runtime_roots: list[Path], host_dirs: dict
     Returns the problems found (empty when clean); removes the base dir when
     no mount is left under it."""
     problems: list[str] = []
-    if ctrd.proc is not None and ctrd.proc.poll() is None:
+    try:
+        ctrd.ensure_running()
+    except CommandFailed as exc:
+        problems.append(f"cannot restart containerd for clean-up: {exc}")
+    if ctrd.running():
         try:
             for cid in ctrd.containers():
                 problems += ctrd.remove_container(cid)

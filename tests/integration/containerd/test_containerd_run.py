@@ -26,6 +26,24 @@ def test_run_rm_passes_stdin_and_stderr(ctr):
     assert proc.stderr == "oops\n"
 
 
+def test_run_rm_applies_env_cwd_read_only_root_and_bind_mounts(ctr, tmp_path):
+    (tmp_path / "greeting").write_text("hello from the host\n")
+    cid = ctr.new_id()
+    probe = ctr.rootfs / f"{cid}-written"
+    script = (f'echo "FOO=$FOO"; pwd; cat /data/greeting; '
+              f'touch /{probe.name} 2>/dev/null && echo root-writable; '
+              f'touch /data/x 2>/dev/null && echo bind-writable; exit 0')
+    try:
+        proc = ctr.run(cid, "/bin/sh", "-c", script, rm=True, options=(
+            "--env", "FOO=bar", "--cwd", "/tmp", "--read-only",
+            "--mount", f"type=bind,src={tmp_path},dst=/data,options=rbind:ro"))
+    finally:
+        probe.unlink(missing_ok=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "FOO=bar\n/tmp\nhello from the host\n"
+    assert not (tmp_path / "x").exists()
+
+
 def test_run_with_tty(ctr):
     result = ctr.run_tty(ctr.new_id(), "/bin/sh", "-c", "tty; test -t 0 && test -t 1 && test -t 2; exit 4",
                          rm=True)

@@ -9,7 +9,7 @@ import time
 from ctrd_harness import cgroup_pids, freezer_state, pid_alive, wait_for
 
 # PID 1 of these containers: a shell with a child, which reports signals.
-TRAPPING_SHELL = ('trap "echo got USR1" USR1; sleep 1000 & echo ready; '
+TRAPPING_SHELL = ('trap "echo got USR1" USR1; trap "echo got TERM" TERM; sleep 1000 & echo ready; '
                   'while true; do sleep 1 & wait $!; done')
 # A shell waiting for one child: exactly two processes, none coming or going.
 STEADY_PAIR = "sleep 1000 & echo ready; wait"
@@ -87,9 +87,11 @@ def test_pause_and_resume(ctr):
     wait_for(lambda: output.read_text().count("tick") > ticks, what="the resumed task to run again")
 
 
-def test_kill_with_a_trapped_signal_then_sigkill(ctr):
+def test_kill_with_trapped_signals_then_sigkill(ctr):
     cid = ctr.new_id()
     output = ctr.start_detached(cid, "/bin/sh", "-c", TRAPPING_SHELL, ready="ready")
+    ctr.task("kill", cid)  # SIGTERM by default
+    wait_for(lambda: "got TERM" in output.read_text(), what="PID 1 to see SIGTERM")
     ctr.task("kill", "--signal", "SIGUSR1", cid)
     wait_for(lambda: "got USR1" in output.read_text(), what="PID 1 to see SIGUSR1")
     assert ctr.ctrd.task_status(cid) == "RUNNING"
