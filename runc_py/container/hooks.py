@@ -7,6 +7,11 @@ run inside the container) and says whether a failure is fatal: the spec makes
 prestart/createRuntime/createContainer/startContainer failures errors and
 poststart/poststop failures warnings.
 
+A hook without `env` gets an empty environment, not the runtime's (runc
+1.1.5 hands such a hook its own whole environment).  Hooks run in the
+caller's working directory (runc's create and run have changed into the
+bundle by then).
+
 No pipes: stdin is a memfd holding the state, and stdout and stderr share a
 second memfd.  A hook that never reads stdin cannot block us on a full pipe,
 and a hook that leaves a background child holding its stdout cannot make us
@@ -94,7 +99,7 @@ def _run_hook(hook: Hook, state_json: bytes) -> str | None:
             if proc.returncode is None:  # timed out, or we were interrupted
                 _kill_hook(proc)
         if status is None:
-            return f'"{hook.path}" did not exit within {hook.timeout:g} seconds and was killed' + _tail(output)
+            return f'"{hook.path}" did not exit within {hook.timeout:g}s and was killed' + _tail(output)
         if status > 0:
             return f'"{hook.path}" exited with status {status}' + _tail(output)
         if status < 0:

@@ -64,6 +64,18 @@ def test_a_large_state_the_hook_never_reads_does_not_block(tmp_path):
     assert time.monotonic() - started < 5
 
 
+def test_a_background_child_holding_the_output_does_not_block(tmp_path):
+    daemonizing = script(tmp_path, "hook", f"/bin/sleep 60 &\necho $! > {tmp_path}/child\necho detached\n")
+    started = time.monotonic()
+    try:
+        run_hooks("createRuntime", (Hook(daemonizing),), b"{}", fatal=True)
+        assert time.monotonic() - started < 5
+    finally:
+        child = int((tmp_path / "child").read_text())
+        os.kill(child, 9)
+        assert not_running(child)
+
+
 def test_argv_is_args_with_args0_as_argv0(tmp_path):
     # argv[0] "sh" is what makes busybox run its shell ("; exit" keeps the
     # shell from exec'ing cat in its own place).
@@ -178,7 +190,7 @@ def test_timeout_kills_the_hook_and_its_children(tmp_path):
     with pytest.raises(RuncPyError) as err:
         run_hooks("prestart", (Hook(slow, timeout=1),), b"{}", fatal=True)
     elapsed = time.monotonic() - started
-    assert str(err.value) == f'hooks.prestart[0]: "{slow}" did not exit within 1 seconds and was killed: started'
+    assert str(err.value) == f'hooks.prestart[0]: "{slow}" did not exit within 1s and was killed: started'
     assert 1 <= elapsed < 5
     child = int((tmp_path / "child").read_text())
     assert not_running(child)
