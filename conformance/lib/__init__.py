@@ -1,0 +1,1 @@
+"""Harness of the runtime-agnostic OCI conformance suite (see ../README.md)."""
