@@ -11,7 +11,7 @@ linux.md defines as the known flags the kernel and libseccomp can really set.
 """
 from runc_py import SPEC_VERSION, __version__
 from runc_py.container.hooks import HOOK_KINDS
-from runc_py.linux import seccomp
+from runc_py.linux import lsm, seccomp
 from runc_py.linux.capability_names import CAPABILITIES
 from runc_py.linux.namespace_types import NAMESPACES
 from runc_py.plan.mount_options import MOUNT_OPTIONS
@@ -69,11 +69,11 @@ def capabilities() -> list[str]:
 
 
 def cgroup() -> dict:
-    """Not supported yet: runc_py/linux/cgroups/ has host detection, path
-    placement and device rules, but no manager that creates a container's
-    cgroup and applies `linux.resources`.  Each flag becomes true when the
-    manager for it exists (v1, v2, systemd, systemdUser), and rdma when a
-    manager applies `linux.resources.rdma`."""
+    """Not supported yet: runc_py/linux/cgroups/ has the v1 and v2 writers
+    but not yet `open_cgroup`, the manager that creates a container's cgroup
+    and applies `linux.resources` (runc_py.container.create calls it).  When
+    it lands, this section reads which managers it has (v1, v2, systemd,
+    systemdUser) and whether they apply `linux.resources.rdma`."""
     return {"v1": False, "v2": False, "systemd": False, "systemdUser": False, "rdma": False}
 
 
@@ -82,15 +82,11 @@ def seccomp_section() -> dict:
 
 
 def apparmor() -> dict:
-    """Not supported: no module applies `process.apparmorProfile`
-    (runc_py/linux/apparmor.py would)."""
-    return {"enabled": False}
+    return lsm.lsm_features()["apparmor"]
 
 
 def selinux() -> dict:
-    """Not supported: no module applies `process.selinuxLabel` or
-    `linux.mountLabel` (runc_py/linux/selinux.py would)."""
-    return {"enabled": False}
+    return lsm.lsm_features()["selinux"]
 
 
 def intel_rdt() -> dict:

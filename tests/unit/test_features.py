@@ -10,7 +10,7 @@ import pytest
 import runc_py
 from runc_py import SPEC_VERSION
 from runc_py.container.hooks import HOOK_KINDS
-from runc_py.linux import seccomp
+from runc_py.linux import lsm, seccomp
 from runc_py.linux.capability_names import CAPABILITIES
 from runc_py.linux.namespace_types import NAMESPACES
 from runc_py.plan.mount_options import MOUNT_OPTIONS
@@ -54,6 +54,7 @@ def test_sections_come_from_the_modules_that_implement_them(document):
     assert document["linux"]["namespaces"] == sorted(NAMESPACES)
     assert document["linux"]["capabilities"] == list(CAPABILITIES)
     assert document["linux"]["seccomp"] == seccomp.seccomp_features()
+    assert {key: document["linux"][key] for key in ("apparmor", "selinux")} == lsm.lsm_features()
     assert document["annotations"]["io.github.seccomp.libseccomp.version"] == seccomp.libseccomp_version()
     assert document["annotations"]["io.github.runc-py.version"] == runc_py.__version__
 
@@ -66,7 +67,7 @@ def test_supported_seccomp_flags_are_known_flags(document):
 def test_what_has_no_implementation_is_not_supported_rather_than_unknown(document):
     linux = document["linux"]
     assert linux["cgroup"] == {"v1": False, "v2": False, "systemd": False, "systemdUser": False, "rdma": False}
-    assert linux["apparmor"] == linux["selinux"] == linux["intelRdt"] == {"enabled": False}
+    assert linux["intelRdt"] == {"enabled": False}
     assert linux["mountExtensions"] == {"idmap": {"enabled": False}}
 
 
