@@ -188,3 +188,44 @@ int rp_setresgid(uint32_t r, uint32_t e, uint32_t s)
 {
     return ret(syscall(SYS_setresgid, r, e, s));
 }
+
+/* Bring a network interface up (IFF_UP), as a new network namespace's
+ * loopback must be for anything in the container to use 127.0.0.1. */
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+int rp_set_link_up(const char *ifname)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int err = errno;
+    close(fd);
+    return rc < 0 ? -err : 0;
+}
+
+/* Every signal back to its default disposition and an empty mask.  An
+ * ignored signal stays ignored across execve, and the interpreter ignores
+ * SIGPIPE and SIGXFSZ: the container's process must not inherit that. */
+#include <signal.h>
+
+int rp_reset_signals(void)
+{
+    sigset_t none;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        signal(sig, SIG_DFL); /* fails harmlessly for the reserved RT signals */
+    }
+    sigemptyset(&none);
+    return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+}

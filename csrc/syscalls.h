@@ -34,3 +34,5 @@ int rp_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
 int rp_setgroups(size_t n, const uint32_t *gids);
 int rp_setresuid(uint32_t r, uint32_t e, uint32_t s);
 int rp_setresgid(uint32_t r, uint32_t e, uint32_t s);
+int rp_set_link_up(const char *ifname);
+int rp_reset_signals(void);

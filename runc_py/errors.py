@@ -36,3 +36,20 @@ class ContainerNotFound(RuncPyError):
         # runc's wording; containerd's shim matches "does not exist".
         super().__init__("container does not exist")
         self.container_id = container_id
+
+
+def reason(errno_: int) -> str:
+    """The kernel's reason in the lower-case words runc prints
+    ("no such file or directory")."""
+    import os
+
+    text = os.strerror(errno_)
+    return text[:1].lower() + text[1:]
+
+
+def describe_os_error(err: OSError) -> str:
+    """An OSError as one line: "<what>: <reason>"."""
+    if err.filename is not None:
+        what = err.filename if err.filename2 is None else f"{err.filename} -> {err.filename2}"
+        return f"{what}: {reason(err.errno) if err.errno else err.strerror}"
+    return err.strerror or str(err)

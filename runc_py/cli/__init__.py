@@ -1,2 +1,19 @@
-def main() -> None:
-    raise SystemExit("runc-py: CLI not built yet")
+"""Entry point: the fast parser for well-formed calls, click for the rest."""
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    from runc_py.cli.fast import parse
+
+    invocation = parse(argv)
+    if invocation is None:
+        from runc_py.cli.app import run
+
+        code = run(argv)
+    else:
+        from runc_py.cli.dispatch import call_handler
+
+        code = call_handler(invocation.globals, invocation.command, invocation.params)
+    sys.stdout.flush()
+    raise SystemExit(code)

@@ -4,9 +4,8 @@ Each returns normally or raises OSError(errno, "<call> <argument>: <reason>"),
 so an error names what failed and on what, e.g.
 `mount /proc: No such file or directory`.
 """
-import os
-
 from runc_py._csys import ffi, lib
+from runc_py.errors import reason
 
 NULL = ffi.NULL
 
@@ -14,7 +13,7 @@ NULL = ffi.NULL
 def _check(rc: int, what: str) -> int:
     if rc < 0:
         err = -rc
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+        raise OSError(err, f"{what}: {reason(err)}")
     return rc
 
 
@@ -125,3 +124,11 @@ def setresuid(uid: int) -> None:
 
 def setresgid(gid: int) -> None:
     _check(lib.rp_setresgid(gid, gid, gid), f"setresgid {gid}")
+
+
+def set_link_up(ifname: str) -> None:
+    _check(lib.rp_set_link_up(ifname.encode()), f"set link {ifname} up")
+
+
+def reset_signals() -> None:
+    _check(lib.rp_reset_signals(), "reset signal dispositions")

@@ -1,0 +1,113 @@
+"""The runc-py command line, declared once as data.
+
+Both front ends read this table: `app.py` builds the click application from
+it (help, usage errors, the full surface) and `fast.py` parses well-formed
+invocations of the same commands without importing click, which costs ~27 ms
+on every call.  Flags and their meanings follow runc's; a flag exists here
+once and only once.
+
+A command is registered here only when it really works.
+"""
+
+
+class Opt:
+    """An option: `kind` is "bool", "str", "int", "multi" (repeatable str) or
+    "multi_int"; `choices` restricts a str."""
+
+    __slots__ = ("names", "dest", "kind", "default", "help", "choices", "metavar")
+
+    def __init__(self, names: tuple[str, ...], dest: str, help: str, kind: str = "str",
+                 default=None, choices: tuple[str, ...] | None = None, metavar: str | None = None):
+        self.names, self.dest, self.help, self.kind = names, dest, help, kind
+        self.default = default if default is not None else _EMPTY.get(kind)
+        self.choices, self.metavar = choices, metavar
+
+
+_EMPTY = {"bool": False, "multi": (), "multi_int": ()}
+
+
+class Arg:
+    """A positional argument; `rest` takes every remaining word."""
+
+    __slots__ = ("dest", "required", "rest", "metavar")
+
+    def __init__(self, dest: str, metavar: str, required: bool = True, rest: bool = False):
+        self.dest, self.metavar, self.required, self.rest = dest, metavar, required, rest
+
+
+class Command:
+    __slots__ = ("name", "summary", "handler", "options", "args")
+
+    def __init__(self, name: str, summary: str, handler: str, options: tuple[Opt, ...] = (),
+                 args: tuple[Arg, ...] = ()):
+        self.name, self.summary, self.handler = name, summary, handler
+        self.options, self.args = options, args
+
+
+GLOBAL_OPTIONS = (
+    Opt(("--debug",), "debug", "enable debug logging", kind="bool"),
+    Opt(("--log",), "log", "set the log file to write runc-py logs to (default is '/dev/stderr')"),
+    Opt(("--log-format",), "log_format", "set the log format ('text' (default), or 'json')",
+        default="text", choices=("text", "json")),
+    Opt(("--root",), "root", "root directory for storage of container state (this should be located in tmpfs)",
+        default="/run/runc-py"),
+    Opt(("--criu",), "criu", "path to the criu binary used for checkpoint and restore", default="criu"),
+    Opt(("--systemd-cgroup",), "systemd_cgroup",
+        'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" '
+        'for e.g. "system.slice:runc-py:434234"', kind="bool"),
+    Opt(("--rootless",), "rootless", "ignore cgroup permission errors ('true', 'false', or 'auto')",
+        default="auto", choices=("true", "false", "auto")),
+)
+
+CONTAINER_ID = Arg("container_id", "<container-id>")
+
+BUNDLE = Opt(("--bundle", "-b"), "bundle", "path to the root of the bundle directory, defaults to the current directory",
+             default="")
+CONSOLE_SOCKET = Opt(("--console-socket",), "console_socket",
+                     "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
+PID_FILE = Opt(("--pid-file",), "pid_file", "specify the file to write the process id to")
+NO_PIVOT = Opt(("--no-pivot",), "no_pivot",
+               "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk",
+               kind="bool")
+NO_NEW_KEYRING = Opt(("--no-new-keyring",), "no_new_keyring",
+                     "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key",
+                     kind="bool")
+PRESERVE_FDS = Opt(("--preserve-fds",), "preserve_fds",
+                   "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
+                   kind="int", default=0)
+FORMAT = Opt(("--format", "-f"), "format", "select one of: table or json (default: \"table\")",
+             default="table", choices=("table", "json"))
+
+COMMANDS: tuple[Command, ...] = (
+    Command("create", "create a container", "runc_py.cli.lifecycle:create",
+            (BUNDLE, CONSOLE_SOCKET, PID_FILE, NO_PIVOT, NO_NEW_KEYRING, PRESERVE_FDS), (CONTAINER_ID,)),
+    Command("delete", "delete any resources held by the container often used with detached container",
+            "runc_py.cli.lifecycle:delete",
+            (Opt(("--force", "-f"), "force", "Forcibly deletes the container if it is still running (uses SIGKILL)",
+                 kind="bool"),), (CONTAINER_ID,)),
+    Command("kill", "kill sends the specified signal (default: SIGTERM) to the container's init process",
+            "runc_py.cli.lifecycle:kill",
+            (Opt(("--all", "-a"), "all", "send the specified signal to all processes inside the container",
+                 kind="bool"),),
+            (CONTAINER_ID, Arg("signal", "[signal]", required=False))),
+    Command("list", "lists containers started by runc-py with the given root", "runc_py.cli.inspect:list_",
+            (FORMAT, Opt(("--quiet", "-q"), "quiet", "display only container IDs", kind="bool"))),
+    Command("run", "create and run a container", "runc_py.cli.lifecycle:run",
+            (BUNDLE, CONSOLE_SOCKET,
+             Opt(("--detach", "-d"), "detach", "detach from the container's process", kind="bool"),
+             Opt(("--keep",), "keep", "do not delete the container after it exits", kind="bool"),
+             PID_FILE,
+             Opt(("--no-subreaper",), "no_subreaper", "disable the use of the subreaper used to reap reparented processes",
+                 kind="bool"),
+             NO_PIVOT, NO_NEW_KEYRING, PRESERVE_FDS), (CONTAINER_ID,)),
+    Command("start", "executes the user defined process in a created container", "runc_py.cli.lifecycle:start",
+            (), (CONTAINER_ID,)),
+    Command("state", "output the state of a container", "runc_py.cli.inspect:state", (), (CONTAINER_ID,)),
+)
+
+
+def find_command(name: str) -> Command | None:
+    for cmd in COMMANDS:
+        if cmd.name == name:
+            return cmd
+    return None

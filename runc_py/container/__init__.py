@@ -1,0 +1,1 @@
+"""Operations on containers, and the state store they share."""

@@ -1,0 +1,1 @@
+"""Pure functions: the Spec into the operations that build a container."""

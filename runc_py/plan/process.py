@@ -1,0 +1,66 @@
+"""The container process's attributes, computed from the Spec (pure).
+
+Everything here is decided before the init forks, so that the init only
+carries out numbers: no name look-ups, no imports, after pivot_root.
+"""
+from runc_py.linux.capabilities import CapabilitySets
+from runc_py.linux.capability_names import CAPABILITIES
+from runc_py.linux.rlimit_names import RLIMITS
+
+PER_LINUX = 0x0000
+PER_LINUX32 = 0x0008
+PERSONALITY_DOMAINS = {"LINUX": PER_LINUX, "LINUX32": PER_LINUX32}
+
+IOPRIO_CLASSES = {"IOPRIO_CLASS_RT": 1, "IOPRIO_CLASS_BE": 2, "IOPRIO_CLASS_IDLE": 3}
+IOPRIO_CLASS_SHIFT = 13
+
+SCHED_POLICIES = {"SCHED_OTHER": 0, "SCHED_FIFO": 1, "SCHED_RR": 2, "SCHED_BATCH": 3,
+                  "SCHED_ISO": 4, "SCHED_IDLE": 5, "SCHED_DEADLINE": 6}
+SCHED_FLAGS = {"SCHED_FLAG_RESET_ON_FORK": 0x01, "SCHED_FLAG_RECLAIM": 0x02,
+               "SCHED_FLAG_DL_OVERRUN": 0x04, "SCHED_FLAG_KEEP_POLICY": 0x08,
+               "SCHED_FLAG_KEEP_PARAMS": 0x10, "SCHED_FLAG_UTIL_CLAMP_MIN": 0x20,
+               "SCHED_FLAG_UTIL_CLAMP_MAX": 0x40}
+
+
+
+def capability_mask(names) -> int:
+    mask = 0
+    for name in names or ():
+        mask |= 1 << CAPABILITIES[name]
+    return mask
+
+
+def capability_sets(caps) -> CapabilitySets:
+    """A config without `capabilities` gets none at all, as runc does."""
+    if caps is None:
+        return CapabilitySets(0, 0, 0, 0, 0)
+    return CapabilitySets(capability_mask(caps.bounding), capability_mask(caps.effective),
+                          capability_mask(caps.permitted), capability_mask(caps.inheritable),
+                          capability_mask(caps.ambient))
+
+
+def rlimit_values(rlimits) -> list[tuple[int, int, int]]:
+    return [(RLIMITS[r.type], r.soft, r.hard) for r in rlimits or ()]
+
+
+def parse_cpu_list(text: str) -> set[int]:
+    """"0-3,7" -> {0, 1, 2, 3, 7} (the kernel's cpu list syntax)."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def ioprio_value(io_priority) -> int:
+    return IOPRIO_CLASSES[io_priority.class_] << IOPRIO_CLASS_SHIFT | (io_priority.priority or 0)
+
+
+def sched_flags(names) -> int:
+    value = 0
+    for name in names or ():
+        value |= SCHED_FLAGS[name]
+    return value

@@ -1,0 +1,1 @@
+"""The runtime's side and the container init's side of starting a process."""
