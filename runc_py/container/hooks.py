@@ -12,6 +12,10 @@ A hook without `env` gets an empty environment, not the runtime's (runc
 caller's working directory (runc's create and run have changed into the
 bundle by then).
 
+Running hooks imports `subprocess` on first use and nothing else once it is
+loaded, so the container init, which runs hooks where it can no longer
+import (after pivot_root), only has to import `subprocess` beforehand.
+
 No pipes: stdin is a memfd holding the state, and stdout and stderr share a
 second memfd.  A hook that never reads stdin cannot block us on a full pipe,
 and a hook that leaves a background child holding its stdout cannot make us

@@ -231,3 +231,24 @@ def test_no_hooks_does_not_load_subprocess():
             "run_hooks('prestart', (), b'{}', fatal=True); print('subprocess' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out == "False\n"
+
+
+def test_once_subprocess_is_loaded_running_hooks_imports_nothing(tmp_path):
+    """What the container init relies on to run hooks after pivot_root."""
+    code = f"""
+import subprocess, sys
+from runc_py.container.hooks import run_hooks
+from runc_py.errors import RuncPyError
+from runc_py.spec.model import Hook
+loaded = set(sys.modules)
+for hook in (Hook(path="/bin/true"), Hook(path="/bin/false"), Hook(path="{tmp_path}/missing"),
+             Hook(path="/bin/sh", args=("sh", "-c", "echo out; kill -TERM $$"), env=("A=1",)),
+             Hook(path="/bin/sleep", args=("sleep", "5"), timeout=1)):
+    try:
+        run_hooks("startContainer", (hook,), b"{{}}", fatal=True)
+    except RuncPyError:
+        pass
+print(sorted(set(sys.modules) - loaded))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out == "[]\n"
