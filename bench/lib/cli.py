@@ -27,7 +27,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--count", type=int, default=50, help="scale: containers created at once (50)")
     p.add_argument("--list-count", type=int, default=200, help="scale: containers present for `list` (200)")
     p.add_argument("--jobs", type=int, default=50, help="scale: launching threads (50)")
-    p.add_argument("--scale-rounds", type=int, default=1, help="scale: interleaved repetitions (1)")
+    p.add_argument("--scale-rounds", type=int, default=3, help="scale: repetitions, runtimes in turn (3)")
     p.add_argument("--runtime", action="append", default=[], metavar="NAME=PATH",
                    help="add a runtime or move one; a runtime named here must work")
     p.add_argument("--runtimes", type=lambda s: s.split(","), metavar="A,B",
@@ -66,10 +66,10 @@ def main(argv: list[str]) -> int:
         forced, remaining = session.cleanup()
         report["cleanup"] = {"removed_by_bench": forced, "remaining": remaining}
         if forced:
-            print("bench: FAILED: left behind by the runtimes, removed by the bench:\n  "
-                  + "\n  ".join(forced), file=sys.stderr)
+            print("bench: FAILED: left behind by the runtimes, removed by the bench:\n" + _brief(forced),
+                  file=sys.stderr)
         if remaining:
-            print("bench: FAILED: STILL ON THE MACHINE after cleanup:\n  " + "\n  ".join(remaining),
+            print("bench: FAILED: STILL ON THE MACHINE after cleanup:\n" + _brief(remaining),
                   file=sys.stderr)
         if (forced or remaining) and status == 0:
             report["status"], status = "failed", 1
@@ -80,6 +80,13 @@ def main(argv: list[str]) -> int:
     return status
 
 
+def _brief(lines: list[str], limit: int = 12) -> str:
+    shown = ["  " + line for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"  … and {len(lines) - limit} more (all of them in --json)")
+    return "\n".join(shown)
+
+
 def _run(args: argparse.Namespace, session: Session, report: dict) -> int:
     wanted = candidates(args.runtime, args.runtimes)
     skipped = discover(session, wanted)
@@ -88,6 +95,7 @@ def _run(args: argparse.Namespace, session: Session, report: dict) -> int:
     bundle = make_bundle(session.path("bundle"), runc.path, err, args=["/bin/true"])
     probe_containers(session, bundle)
     report["header"] = host_header(session.runtimes, skipped)
+    report["options"] = vars(args)
     print(render_header(report["header"]), flush=True)
     running = [rt for rt in session.runtimes if rt.runs_containers]
     for name in ORDER if args.benchmark == "all" else [args.benchmark]:

@@ -18,8 +18,8 @@ def summarize_steps(samples: dict[str, dict[str, list[int]]]) -> dict[str, dict[
 
 
 def steps_table(title: str, summaries: dict[str, dict[str, dict]], steps: list[str],
-                note: str = "") -> Table:
-    table = Table(title, ["step", "runtime", "median ms", "p10–p90 ms", "×runc"], note)
+                note: str = "", first: str = "step") -> Table:
+    table = Table(title, [first, "runtime", "median ms", "p10–p90 ms", "×runc"], note)
     for step in steps:
         for name, by_step in summaries.items():
             if step in by_step:

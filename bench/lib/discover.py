@@ -43,7 +43,7 @@ def _version(session: Session, rt: Runtime) -> str:
 
 def _probe(session: Session, rt: Runtime, bundle: str) -> None:
     """One create + delete; a refusal leaves the runtime out of container benchmarks."""
-    cid = session.new_id("probe")
+    cid = session.new_id(rt, "probe")
     try:
         session.create(rt, cid, bundle, step="probe create")
     except StepFailed as e:

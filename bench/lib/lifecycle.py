@@ -35,7 +35,7 @@ def run(session: Session, runtimes: list, rounds: int, warmup: int, bundle: str)
 
 
 def _cycle(session: Session, rt, bundle: str) -> tuple[dict[str, int], int]:
-    cid = session.new_id("lc")
+    cid = session.new_id(rt, "lc")
     steps = {}
     steps["create"], pid = session.create(rt, cid, bundle)
     rss_kib = proc.vmrss_kib(pid)

@@ -35,7 +35,7 @@ def run(session: Session, runtimes: list, count: int, list_count: int, jobs: int
 
 def _crowd(session: Session, rt, count: int, jobs: int, bundle: str, list_repeats: int) -> dict[str, list[int]]:
     """Create `count` containers concurrently, list them, delete them concurrently."""
-    ids = [session.new_id("sc") for _ in range(count)]
+    ids = [session.new_id(rt, "sc") for _ in range(count)]
     out: dict[str, list[int]] = {}
     total, each = _concurrently(jobs, lambda cid: session.create(rt, cid, bundle)[0], ids)
     out.update({f"create {count} (total)": [total], "create (total/N)": [total // count],

@@ -41,8 +41,10 @@ class Session:
     def path(self, *parts: str) -> str:
         return os.path.join(self.workdir, *parts)
 
-    def new_id(self, label: str) -> str:
-        return f"{self.token}-{label}-{next(self._serial)}"
+    def new_id(self, rt: Runtime, label: str) -> str:
+        """A fresh container id naming its runtime, so that a leftover (a cgroup,
+        say) tells whose it is."""
+        return f"{self.token}-{rt.name}-{label}-{next(self._serial)}"
 
     def scratch(self, kind: str) -> str:
         """A per-thread file for a child's stderr or stdout."""
@@ -140,7 +142,10 @@ class Session:
         found += [f"process {pid} (re-parented to the bench) still alive" for pid in proc.our_children()
                   if pid not in inits]
         found += [f"mount {m}" for m in proc.mounts_under(self.workdir)]
-        found += [f"cgroup {d}" for d in self._cgroup_dirs()]
+        by_name: dict[str, list[str]] = {}
+        for d in self._cgroup_dirs():
+            by_name.setdefault(os.path.basename(d), []).append(d)
+        found += [f"cgroup {name} in {len(dirs)} hierarchies, e.g. {dirs[0]}" for name, dirs in by_name.items()]
         return found
 
     def assert_clean(self, after: str) -> None:

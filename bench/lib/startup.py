@@ -23,7 +23,7 @@ def run(session: Session, runtimes: list, rounds: int, warmup: int, bundle: str)
     ids = {}
     for rt in runtimes:
         if rt.runs_containers:
-            ids[rt.name] = session.new_id("su")
+            ids[rt.name] = session.new_id(rt, "su")
             session.create(rt, ids[rt.name], bundle)
     samples = {rt.name: {label: [] for label, _, needs in COMMANDS if rt.runs_containers or not needs}
                for rt in runtimes}
@@ -42,7 +42,7 @@ def run(session: Session, runtimes: list, rounds: int, warmup: int, bundle: str)
     session.assert_clean("startup")
     summaries = summarize_steps(samples)
     tables = [steps_table(f"startup: single commands on a created container, {rounds} interleaved rounds",
-                          summaries, [label for label, _, _ in COMMANDS])]
+                          summaries, [label for label, _, _ in COMMANDS], first="command")]
     profiles = {}
     for rt in runtimes:
         if rt.python and rt.runs_containers:
@@ -70,7 +70,7 @@ def _profile(session: Session, rt, bundle: str) -> dict:
         runs.setdefault(label, []).append(importtime.summarize_file(session.scratch("err")))
 
     for _ in range(PROFILE_ROUNDS):
-        cid = session.new_id("prof")
+        cid = session.new_id(rt, "prof")
         for label, args, needs in COMMANDS:
             if not needs:
                 _command(session, rt, label, args, needs, None, via=via)

@@ -79,7 +79,7 @@ def run(session: Session, runcpy_path: str | None, rounds: int, bundle: str) -> 
     tables = [
         steps_table(f"validate: {MODULE} with runc spec's default config.json, {rounds} processes",
                     {"runc-py": summary}, list(walls) + list(in_process),
-                    f"warm call = {WARM_CALLS} further calls in each process"),
+                    f"warm call = {WARM_CALLS} further calls in each process", first="measure"),
         _profile_table(profile),
     ]
     return {"python": python, "rounds": rounds, "import_profile": profile,
