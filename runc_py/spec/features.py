@@ -21,8 +21,8 @@ from runc_py.plan.mount_options import MOUNT_OPTIONS
 # ociVersion, so every 1.x config up to SPEC_VERSION is read the same way.
 OCI_VERSION_MIN = "1.0.0"
 
-# Our own annotation key for the runtime's version (the `org.opencontainers`
-# prefix runc uses is reserved to OCI projects by config.md).
+# Our own annotation key for the runtime's version (config.md reserves the
+# `org.opencontainers` prefix runc uses for the specification's own keys).
 VERSION_ANNOTATION = "io.github.runc-py.version"
 # The key runc and other libseccomp users report libseccomp's version under.
 LIBSECCOMP_VERSION_ANNOTATION = "io.github.seccomp.libseccomp.version"
@@ -96,10 +96,9 @@ def intel_rdt() -> dict:
 
 
 def mount_extensions() -> dict:
-    """Not supported: id-mapped mounts (`mounts[].uidMappings` and
-    `gidMappings`) need the rootfs code to open_tree + mount_setattr
-    (MOUNT_ATTR_IDMAP) each such mount; runc_py/plan/mount_options.py, the
-    mount plan, has no id mapping yet."""
+    """Not supported: the Spec model reads `mounts[].uidMappings` and
+    `gidMappings`, but no mount code applies them yet (open_tree +
+    mount_setattr(MOUNT_ATTR_IDMAP) per mount, in runc_py/linux/mounts.py)."""
     return {"idmap": {"enabled": False}}
 
 
