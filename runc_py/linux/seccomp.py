@@ -20,6 +20,7 @@ rule; runc falls back to OR-ing them).  Where the spec says MUST, we follow
 it: `errnoRet` on an action that takes no errno is an error, and
 `listenerMetadata` without `listenerPath` is an error.
 """
+import errno
 import json
 import os
 import socket
@@ -164,7 +165,10 @@ def prepare_filter(seccomp) -> PreparedFilter:
     ctx = ffi.gc(handle[0], lib.rp_seccomp_release)
     for i, arch in enumerate(seccomp.architectures or ()):
         rc = lib.rp_seccomp_arch_add(ctx, _libseccomp_arch(arch, f"{where}.architectures[{i}]"))
-        if rc < 0 and -rc != 17:  # EEXIST: the native arch is always there
+        if rc == -errno.EDOM:
+            raise RuncPyError(f"{arch} cannot share a filter with this machine's architecture "
+                              "(libseccomp refuses a different byte order)", path=f"{where}.architectures[{i}]")
+        if rc < 0 and rc != -errno.EEXIST:  # EEXIST: the native arch is always there
             raise RuncPyError(f"adding {arch}: {os.strerror(-rc)}", path=f"{where}.architectures[{i}]")
     # We set no_new_privs ourselves (process.noNewPrivileges); a filter must
     # not force it.  SYSRAWRC makes libseccomp return the kernel's errno.
