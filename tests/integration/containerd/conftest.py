@@ -35,7 +35,7 @@ def selected_runtimes() -> list[str]:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if Path(str(item.fspath)).parent == Path(__file__).parent:
+        if item.path.parent == Path(__file__).parent:
             item.add_marker(pytest.mark.integration)
 
 
@@ -49,12 +49,11 @@ def containerd():
     host_dirs = host_dirs_before()
     base = new_base_dir()
     ctrd = PrivateContainerd(base, namespace=f"runc-py-tests-{os.getpid()}")
-    ctrd.runtime_roots = {name: base / "runtime-root" / name for name in RUNTIMES}
     try:
         ctrd.start()
         yield ctrd
     finally:
-        problems = teardown(ctrd, list(ctrd.runtime_roots.values()), host_dirs)
+        problems = teardown(ctrd, host_dirs)
         assert not problems, "containerd session left things behind:\n" + "\n".join(problems)
 
 
@@ -93,7 +92,7 @@ class Ctr:
         self.ctrd = ctrd
         self.runtime_name = runtime_name
         self.runtime_binary = runtime_binary
-        self.runtime_root = ctrd.runtime_roots[runtime_name]
+        self.runtime_root = ctrd.runtime_root(runtime_name)
         self.rootfs = rootfs
         self.prefix = re.sub(r"[^A-Za-z0-9]+", "-", test_name.split("[")[0].removeprefix("test_"))[:30].strip("-")
         self.created: list[str] = []

@@ -365,6 +365,10 @@ class PrivateContainerd:
         self.log_path = base / "containerd.log"
         self.proc: subprocess.Popen | None = None
 
+    def runtime_root(self, runtime_name: str) -> Path:
+        """The `--runc-root` for one runtime; the shim appends `/<ns>`."""
+        return self.base / "runtime-root" / runtime_name
+
     def bundle(self, container_id: str) -> Path:
         return self.state / TASK_PLUGIN / self.namespace / container_id
 
@@ -530,7 +534,7 @@ def cleanup_host_dirs(existed: dict[Path, bool]) -> None:
                 pass
 
 
-def teardown(ctrd: PrivateContainerd, runtime_roots: list[Path], host_dirs: dict[Path, bool]) -> list[str]:
+def teardown(ctrd: PrivateContainerd, host_dirs: dict[Path, bool]) -> list[str]:
     """Removes every container, stops containerd and checks that nothing of it
     is left: processes, mounts under the base dir, runtime state, cgroups.
     Returns the problems found (empty when clean); removes the base dir when
@@ -558,8 +562,7 @@ def teardown(ctrd: PrivateContainerd, runtime_roots: list[Path], host_dirs: dict
                 os.kill(p.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-    for root in runtime_roots:
-        ns_dir = root / ctrd.namespace
+    for ns_dir in sorted((ctrd.base / "runtime-root").glob(f"*/{ctrd.namespace}")):
         if ns_dir.is_dir():
             left = sorted(os.listdir(ns_dir))
             if left:
