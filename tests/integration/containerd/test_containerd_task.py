@@ -94,6 +94,7 @@ def test_pause_and_resume(ctr):
     ctr.task("pause", cid)
     assert ctr.ctrd.task_status(cid) == "PAUSED"
     assert freezer_state(cgroup) == "FROZEN"
+    time.sleep(0.3)  # lets the shim copy what was written before the freeze
     ticks = output.read_text().count("tick")
     time.sleep(0.5)
     assert output.read_text().count("tick") == ticks, "a paused task kept running"
