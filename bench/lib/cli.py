@@ -15,6 +15,7 @@ from .runtimes import BASELINE, candidates
 from .session import Session
 
 ORDER = ["lifecycle", "startup", "scale", "validate"]
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -46,7 +47,7 @@ def _interrupt(signum, frame):
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS[1:]:
         signal.signal(sig, _interrupt)
     proc.become_subreaper()
     session = Session(args.timeout)
@@ -62,7 +63,12 @@ def main(argv: list[str]) -> int:
         report["status"] = "interrupted"
         print("bench: interrupted; cleaning up", file=sys.stderr, flush=True)
         status = 130
+    except BaseException as e:                      # a bug in the bench: still clean up
+        report.update(status="bench error", error=repr(e))
+        raise
     finally:
+        for sig in STOP_SIGNALS:        # a second Ctrl-C must not cut the cleanup short
+            signal.signal(sig, signal.SIG_IGN)
         forced, remaining = session.cleanup()
         report["cleanup"] = {"removed_by_bench": forced, "remaining": remaining}
         if forced:

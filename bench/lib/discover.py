@@ -14,12 +14,13 @@ def discover(session: Session, candidates: list[Runtime]) -> list[dict]:
     skipped = []
     for rt in candidates:
         try:
-            rt.version = _version(session, rt)
+            rt.version_text = _version(session, rt)
         except StepFailed as e:
             if rt.policy == "required":
                 raise
             skipped.append({"name": rt.name, "path": rt.path, "reason": _reason(e)})
             continue
+        rt.version = rt.version_text.splitlines()[0] if rt.version_text else "(--version printed nothing)"
         rt.python = python_of(rt.path)
         session.adopt(rt)
     return skipped
@@ -38,7 +39,7 @@ def _version(session: Session, rt: Runtime) -> str:
     done = run_timed([rt.path, "--version"], who=rt.name, step="--version",
                      err_path=session.scratch("err"), out_path=session.scratch("out"),
                      timeout=session.timeout)
-    return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "(--version printed nothing)"
+    return done.stdout.strip()
 
 
 def _probe(session: Session, rt: Runtime, bundle: str) -> None:

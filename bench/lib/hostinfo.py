@@ -13,7 +13,7 @@ def host_header(runtimes: list, skipped: list[dict]) -> dict:
         "cpu_model": _cpu_model(),
         "cores": os.cpu_count(),
         "python_of_bench": platform.python_version(),
-        "runtimes": {rt.name: {"path": rt.path, "version": rt.version,
+        "runtimes": {rt.name: {"path": rt.path, "version": rt.version, "version_text": rt.version_text,
                                "runs_containers": rt.runs_containers,
                                "refusal": rt.refusal or None}
                      for rt in runtimes},

@@ -15,9 +15,10 @@ import time
 PR_SET_CHILD_SUBREAPER = 36
 MNT_DETACH = 2
 
-# Python ignores these; an ignored disposition survives execve, so reset them
-# in the child as subprocess does, or the runtimes would run in an odd state.
-_RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
+# Python ignores SIGPIPE and SIGXFSZ, and the bench ignores the stop signals
+# while it cleans up; an ignored disposition survives execve, so every child
+# starts with the defaults, as under a shell.
+_RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 

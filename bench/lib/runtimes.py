@@ -28,7 +28,8 @@ class Runtime:
     name: str
     path: str
     policy: str
-    version: str = ""
+    version: str = ""                    # first line of --version
+    version_text: str = ""               # all of it
     root: str = ""                       # private --root, set by the session
     runs_containers: bool = True
     refusal: str = ""                    # why it does not run containers here

@@ -68,7 +68,12 @@ def _concurrently(jobs: int, fn, items: list) -> tuple[int, list[int]]:
         results = [f.result() for f in futures]
         total = time.perf_counter_ns() - t0
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+        while True:      # let the running launches finish, even through more Ctrl-Cs,
+            try:         # so that the cleanup sees every container that was made
+                pool.shutdown(wait=True, cancel_futures=True)
+                break
+            except KeyboardInterrupt:
+                continue
         raise
     pool.shutdown(wait=True)
     return total, results

@@ -169,32 +169,26 @@ class Session:
     def cleanup(self) -> tuple[list[str], list[str]]:
         """Delete every container we may have made, kill strays, unmount, remove
         our cgroups and temp dir. Returns (what the runtimes' own `delete --force`
-        left for the bench to remove, what is still on the machine). Signals are
-        held back meanwhile so a second Ctrl-C cannot cut the cleanup short."""
-        held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-        try:
-            failures = self._delete_remaining()
-            forced = self.leftovers() + failures
-            self._kill_strays()
-            for point in proc.mounts_under(self.workdir):
-                try:
-                    proc.lazy_umount(point)
-                except OSError as e:
-                    forced.append(str(e))
-            for d in self._cgroup_dirs():
-                try:
-                    os.rmdir(d)
-                except OSError as e:
-                    forced.append(f"rmdir {d}: {e.strerror}")
-            if not proc.mounts_under(self.workdir):   # never rmtree across a mount
-                shutil.rmtree(self.workdir, ignore_errors=True)
-            remaining = self.leftovers()
-            if os.path.exists(self.workdir):
-                remaining.append(f"temp dir {self.workdir}")
-            return forced, remaining
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        left for the bench to remove, what is still on the machine)."""
+        failures = self._delete_remaining()
+        forced = self.leftovers() + failures
+        self._kill_strays()
+        for point in proc.mounts_under(self.workdir):
+            try:
+                proc.lazy_umount(point)
+            except OSError as e:
+                forced.append(str(e))
+        for d in self._cgroup_dirs():
+            try:
+                os.rmdir(d)
+            except OSError as e:
+                forced.append(f"rmdir {d}: {e.strerror}")
+        if not proc.mounts_under(self.workdir):   # never rmtree across a mount
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        remaining = self.leftovers()
+        if os.path.exists(self.workdir):
+            remaining.append(f"temp dir {self.workdir}")
+        return forced, remaining
 
     def _delete_remaining(self) -> list[str]:
         """`delete --force` every id that may exist; the words of those whose
