@@ -6,6 +6,7 @@ remain even after a failure or a Ctrl-C halfway through a create.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -131,10 +132,8 @@ class Session:
         """Everything of ours still on the machine: state dirs, container
         processes, mounts, cgroups. Call when no runtime process is in flight."""
         self.release_reaped()
-        found = []
-        for rt in self.runtimes:
-            if os.path.isdir(rt.root):
-                found += [f"{rt.name}: state dir {os.path.join(rt.root, e)}" for e in os.listdir(rt.root)]
+        found = [f"{rt.name}: state dir {os.path.join(rt.root, cid)}"
+                 for rt in self.runtimes for cid in self._state_dirs(rt)]
         with self._lock:
             inits = dict(self._inits)
         found += [f"process {pid} (a container init) still alive" for pid, st in inits.items()
@@ -153,6 +152,13 @@ class Session:
         if problems:
             raise StepFailed("bench", f"leftover check after {after}", [],
                              f"{len(problems)} thing(s) left behind", "\n".join(problems))
+
+    def _state_dirs(self, rt: Runtime) -> set[str]:
+        """Entries of a runtime's root named after our ids (a runtime may keep
+        other files there, such as a lock)."""
+        if not os.path.isdir(rt.root):
+            return set()
+        return {e for e in os.listdir(rt.root) if e.startswith(self.token)}
 
     def _cgroup_dirs(self) -> list[str]:
         """Cgroup directories whose name carries our token, deepest first."""
@@ -195,9 +201,8 @@ class Session:
         state dir survives (an id whose create failed early may never have had one)."""
         jobs = []
         for rt in self.runtimes:
-            on_disk = set(os.listdir(rt.root)) if os.path.isdir(rt.root) else set()
             with self._lock:
-                jobs += [(rt, cid) for cid in sorted(self._live[rt.name] | on_disk)]
+                jobs += [(rt, cid) for cid in sorted(self._live[rt.name] | self._state_dirs(rt))]
 
         def delete(job):
             rt, cid = job
@@ -216,11 +221,10 @@ class Session:
     def _kill_strays(self) -> None:
         with self._lock:
             inits = dict(self._inits)
-        for pid, started in inits.items():
-            if proc.is_alive(pid, started):
+        strays = [pid for pid, started in inits.items() if proc.is_alive(pid, started)]
+        for pid in strays + proc.our_children():
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        for pid in proc.our_children():
-            os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             self.release_reaped()
