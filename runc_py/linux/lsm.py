@@ -33,7 +33,6 @@ for comparison):
   enforce one; no confinement is lost, unlike the two process labels.
 """
 import os
-from dataclasses import dataclass
 
 from runc_py.errors import RuncPyError
 
@@ -77,17 +76,22 @@ def _selinuxfs_mount() -> str | None:
     return None
 
 
-@dataclass(frozen=True)
 class _AttrWrite:
-    fd: int
-    value: bytes
-    what: str
+    """An open attr file, the bytes to write to it, and what they are (for errors)."""
+
+    __slots__ = ("fd", "value", "what")
+
+    def __init__(self, fd: int, value: bytes, what: str):
+        self.fd, self.value, self.what = fd, value, what
 
 
-@dataclass(frozen=True)
 class PreparedExecLabel:
     """Open attr files and what to write to them, waiting for `apply_exec_label`."""
-    writes: tuple[_AttrWrite, ...]
+
+    __slots__ = ("writes",)
+
+    def __init__(self, writes: tuple[_AttrWrite, ...]):
+        self.writes = writes
 
 
 def prepare_exec_label(apparmor_profile: str | None, selinux_label: str | None, *,

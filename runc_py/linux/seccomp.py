@@ -19,13 +19,35 @@ rule per condition (libseccomp refuses two conditions on one argument in a
 rule; runc falls back to OR-ing them).  Where the spec says MUST, we follow
 it: `errnoRet` on an action that takes no errno is an error, and
 `listenerMetadata` without `listenerPath` is an error.
+
+How the init calls this module (and runc_py.linux.lsm):
+
+    before pivot_root   filt = prepare_filter(spec.linux.seccomp)
+                        if filt.uses_notify:
+                            sock = connect_listener(seccomp.listener_path)
+                            state = container_process_state(state_doc, seccomp.listener_metadata)
+                        label = lsm.prepare_exec_label(process.apparmor_profile,
+                                                       process.selinux_label)
+    after pivot_root    ... mounts, hostname, rlimits ...
+                        if not no_new_privileges: load here, before capabilities and
+                            the user are dropped: without no_new_privs loading needs
+                            CAP_SYS_ADMIN (runc's order too)
+                        capabilities, user, no_new_privs
+                        lsm.apply_exec_label(label)    (writes; the filter may deny write)
+                        close_range, sparing `sock`
+                        fd = filt.load()               (if not loaded above)
+                        if fd is not None: send_notify_fd(sock, fd, state)
+                        execve
+
+Load at most one filter with SCMP_ACT_NOTIFY per process: libseccomp keeps
+one listener per process, and a second such filter would get none (its
+notified syscalls then fail with ENOSYS).
 """
 import errno
 import json
 import os
 import socket
 import sys
-from dataclasses import dataclass
 
 from runc_py._csys import ffi, lib
 from runc_py.errors import RuncPyError
@@ -93,13 +115,14 @@ _OPTIMIZE_ABOVE = 32
 SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1
 
 
-@dataclass(frozen=True)
 class _Rule:
-    name: str
-    nr: int
-    action: int
-    conditions: tuple[tuple[int, int, int, int], ...]  # (index, op, value, value_two)
-    path: str
+    """One libseccomp rule: a resolved syscall, its action, its conditions
+    as (index, op, value, value_two), and the config path it comes from."""
+
+    __slots__ = ("name", "nr", "action", "conditions", "path")
+
+    def __init__(self, name: str, nr: int, action: int, conditions: tuple, path: str):
+        self.name, self.nr, self.action, self.conditions, self.path = name, nr, action, conditions, path
 
 
 class PreparedFilter:
@@ -321,13 +344,17 @@ def send_notify_fd(sock_fd: int, notify_fd: int, state_json: bytes) -> None:
         os.close(notify_fd)
 
 
-@dataclass(frozen=True)
 class Notification:
-    """One syscall a filter handed to its agent."""
-    id: int
-    pid: int
-    nr: int
-    args: tuple[int, ...]
+    """One syscall a filter handed to its agent: its id (for the answer), the
+    calling thread, the syscall number and its six arguments."""
+
+    __slots__ = ("id", "pid", "nr", "args")
+
+    def __init__(self, id_: int, pid: int, nr: int, args: tuple[int, ...]):
+        self.id, self.pid, self.nr, self.args = id_, pid, nr, args
+
+    def __repr__(self) -> str:
+        return f"Notification(id={self.id}, pid={self.pid}, nr={self.nr}, args={self.args})"
 
 
 def receive_notification(notify_fd: int) -> Notification:
