@@ -31,9 +31,18 @@ def _dirs_to_make(leaf: str, mountpoint: str) -> list[str]:
     return out[::-1]
 
 
+def _populated(path: str) -> bool:
+    try:
+        with open(f"{path}/cgroup.procs") as f:
+            return bool(f.read().strip())
+    except OSError:
+        return False
+
+
 def _rmdir(path: str, retry: bool) -> int:
-    """rmdir; 0 when gone, else the errno.  EBUSY is retried for about a
-    second: a cgroup whose last task just exited stays busy briefly."""
+    """rmdir; 0 when gone, else the errno.  EBUSY on a cgroup without
+    processes is retried for about a second (a cgroup whose last task just
+    exited stays busy briefly); one with processes fails at once."""
     delay = 0.001
     for _ in range(11 if retry else 1):
         try:
@@ -42,7 +51,7 @@ def _rmdir(path: str, retry: bool) -> int:
         except FileNotFoundError:
             return 0
         except OSError as e:
-            if e.errno != 16 or not retry:
+            if e.errno != 16 or not retry or _populated(path):
                 return e.errno
         time.sleep(delay)
         delay *= 2
@@ -310,17 +319,21 @@ class CgroupManager:
         says which."""
         created = self.created or []
         leaves = {d for d, _ in self._leaves()}
-        failed = []
+        failed: list[tuple[str, int]] = []
+        kept: list[str] = []  # levels above a leaf that could not go
         for d in reversed(created):
             if d in leaves:
                 err = _remove_tree(d)
                 if err:
                     failed.append((d, err))
+            elif any(f.startswith(d + "/") for f, _ in failed):
+                kept.append(d)
             else:
                 err = _rmdir(d, retry=False)
                 if err and err not in (16, 39):  # EBUSY/ENOTEMPTY: now shared with others
                     failed.append((d, err))
-        self.created = [d for d, _ in failed][::-1]
+        remaining = set(kept) | {d for d, _ in failed}
+        self.created = [d for d in created if d in remaining]
         if failed:
             raise CgroupError("remove cgroups: " + "; ".join(f"{d}: {files.reason(e)}" for d, e in failed))
 
