@@ -51,7 +51,8 @@ def main(argv: list[str]) -> int:
         signal.signal(sig, _interrupt)
     proc.become_subreaper()
     session = Session(args.timeout)
-    report: dict = {"status": "running", "benchmarks": {}}
+    report: dict = {"status": "running", "token": session.token, "workdir": session.workdir,
+                    "benchmarks": {}}
     status = 0
     try:
         status = _run(args, session, report)

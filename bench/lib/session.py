@@ -7,6 +7,7 @@ remain even after a failure or a Ctrl-C halfway through a create.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import json
 import os
@@ -184,17 +185,28 @@ class Session:
                 proc.lazy_umount(point)
             except OSError as e:
                 forced.append(str(e))
-        for d in self._cgroup_dirs():
-            try:
-                os.rmdir(d)
-            except OSError as e:
-                forced.append(f"rmdir {d}: {e.strerror}")
+        forced += self._remove_cgroups()
         if not proc.mounts_under(self.workdir):   # never rmtree across a mount
             shutil.rmtree(self.workdir, ignore_errors=True)
         remaining = self.leftovers()
         if os.path.exists(self.workdir):
             remaining.append(f"temp dir {self.workdir}")
         return forced, remaining
+
+    def _remove_cgroups(self) -> list[str]:
+        """rmdir our cgroups; a just-killed task keeps its cgroup busy for a moment
+        after it is reaped, so EBUSY is retried for a few seconds."""
+        deadline = time.monotonic() + 5
+        while True:
+            failures = []
+            for d in self._cgroup_dirs():
+                try:
+                    os.rmdir(d)
+                except OSError as e:
+                    failures.append((d, e))
+            if not any(e.errno == errno.EBUSY for _, e in failures) or time.monotonic() > deadline:
+                return [f"rmdir {d}: {e.strerror}" for d, e in failures]
+            time.sleep(0.05)
 
     def _delete_remaining(self) -> list[str]:
         """`delete --force` every id that may exist; the words of those whose
