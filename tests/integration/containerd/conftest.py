@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ctrd_harness import (CTR, CONTAINERD, DEFAULT_TIMEOUT, LineReader, PrivateContainerd, build_busybox_rootfs,
-                          build_oci_image_archive, cgroup_dirs, host_dirs_before, host_processes, mounts_under,
+from ctrd_harness import (CTR, CONTAINERD, DEFAULT_TIMEOUT, LineReader, PrivateContainerd, host_dirs_before,
                           new_base_dir, run, run_in_tty, teardown, wait_for)
+from ctrd_probes import cgroup_dirs, host_processes, mounts_under
+from ctrd_rootfs import build_busybox_rootfs, build_oci_image_archive
 
 REPO = Path(__file__).resolve().parents[3]
 RUNTIMES = {

@@ -16,26 +16,21 @@ reported with its argv and whatever it printed.
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-import io
 import json
 import os
-import platform
-import re
 import select
 import shutil
 import signal
 import subprocess
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctrd_probes import HostProcess, cgroup_dirs, host_processes, mounts_under
+
 CONTAINERD = "/usr/bin/containerd"
 CTR = "/usr/bin/ctr"
-BUSYBOX = "/bin/busybox"
 DEFAULT_TIMEOUT = 30.0
 # What containerd sees as its whole environment: the shim and the runtime
 # inherit it (plus the shim's own additions), as on a host where containerd is
@@ -155,201 +150,6 @@ class LineReader:
                 self.text += data.decode(errors="replace")
         return self.text
 
-
-# ---------------------------------------------------------------- rootfs and image
-
-def build_busybox_rootfs(dest: Path) -> Path:
-    """A minimal rootfs: busybox-static plus one symlink per applet in /bin."""
-    (dest / "bin").mkdir(parents=True)
-    shutil.copy2(BUSYBOX, dest / "bin" / "busybox")
-    applets = run([BUSYBOX, "--list"], check=True).stdout.split()
-    for applet in applets:
-        if applet != "busybox":
-            (dest / "bin" / applet).symlink_to("busybox")
-    for d in ("proc", "sys", "dev", "tmp", "etc", "run", "root"):
-        (dest / d).mkdir()
-    (dest / "tmp").chmod(0o1777)
-    (dest / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
-    (dest / "etc" / "group").write_text("root:x:0:\n")
-    return dest
-
-
-IMAGE_PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-
-def build_oci_image_archive(rootfs: Path, dest: Path, ref: str) -> Path:
-    """Writes an OCI image layout tarball (index, manifest, config, one layer)
-    holding `rootfs`, named `ref`, for `ctr images import`."""
-    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
-    blobs: dict[str, bytes] = {}
-
-    def add_blob(data: bytes) -> dict:
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        blobs[digest] = data
-        return {"digest": digest, "size": len(data)}
-
-    layer_buf = io.BytesIO()
-    with tarfile.open(fileobj=layer_buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in sorted(rootfs.rglob("*")):
-            tar.add(path, arcname=str(path.relative_to(rootfs)), recursive=False)
-    layer = add_blob(layer_buf.getvalue())
-    config = add_blob(json.dumps({
-        "architecture": arch, "os": "linux",
-        "created": "2024-01-01T00:00:00Z",
-        "config": {"Env": [IMAGE_PATH_ENV, "IMAGE_BUILT_BY=runc-py-tests"], "Cmd": ["sh"], "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]},
-    }).encode())
-    manifest = add_blob(json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **layer}],
-    }).encode())
-    index = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.manifest.v1+json", **manifest,
-            "platform": {"architecture": arch, "os": "linux"},
-            "annotations": {"io.containerd.image.name": ref,
-                            "org.opencontainers.image.ref.name": ref.rsplit(":", 1)[-1]},
-        }],
-    }
-    with tarfile.open(dest, "w") as tar:
-        def add_file(name: str, data: bytes) -> None:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
-        add_file("oci-layout", json.dumps({"imageLayoutVersion": "1.0.0"}).encode())
-        add_file("index.json", json.dumps(index).encode())
-        for digest, data in blobs.items():
-            add_file("blobs/sha256/" + digest.split(":", 1)[1], data)
-    return dest
-
-
-# ---------------------------------------------------------------- host probes
-
-def _unescape_mountinfo(field: str) -> str:
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
-
-
-def mount_points() -> list[tuple[str, str]]:
-    """(mount point, fs type) of every mount in our mount namespace, which is
-    the one containerd, its shims and the runtime use."""
-    result = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, right = line.split(" - ", 1)
-            result.append((_unescape_mountinfo(left.split()[4]), right.split()[0]))
-    return result
-
-
-def mounts_under(path: Path) -> list[str]:
-    prefix = str(path).rstrip("/") + "/"
-    return [mp for mp, _ in mount_points() if mp == str(path) or mp.startswith(prefix)]
-
-
-def cgroup_hierarchies() -> list[Path]:
-    return [Path(mp) for mp, fstype in mount_points() if fstype in ("cgroup", "cgroup2")]
-
-
-def cgroup_dirs(relative: str) -> list[Path]:
-    """Existing `<hierarchy>/<relative>` directories, in every mounted hierarchy."""
-    return [h / relative.lstrip("/") for h in cgroup_hierarchies() if (h / relative.lstrip("/")).is_dir()]
-
-
-def cgroup_pids(relative: str) -> set[int]:
-    """Host pids in cgroup `relative` (read from the first hierarchy that has it)."""
-    for d in cgroup_dirs(relative):
-        procs = d / "cgroup.procs"
-        if procs.exists():
-            return {int(p) for p in procs.read_text().split()}
-    return set()
-
-
-def freezer_state(relative: str) -> str:
-    """FROZEN/THAWED from the v1 freezer, or from cgroup2's cgroup.freeze."""
-    for d in cgroup_dirs(relative):
-        if (d / "freezer.state").exists():
-            return (d / "freezer.state").read_text().strip()
-    for d in cgroup_dirs(relative):
-        if (d / "cgroup.freeze").exists():
-            return "FROZEN" if (d / "cgroup.freeze").read_text().strip() == "1" else "THAWED"
-    raise AssertionError(f"no freezer for cgroup {relative}")
-
-
-@dataclass
-class HostProcess:
-    pid: int
-    comm: str
-    state: str
-    cmdline: str
-    cgroups: list[str]
-
-    def __str__(self) -> str:
-        return f"pid {self.pid} [{self.state}] {self.comm}: {self.cmdline} (cgroups {sorted(set(self.cgroups))})"
-
-
-def host_processes() -> list[HostProcess]:
-    procs = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            base = f"/proc/{entry}"
-            with open(base + "/stat") as f:
-                stat = f.read()
-            comm = stat[stat.index("(") + 1:stat.rindex(")")]
-            state = stat[stat.rindex(")") + 2]
-            with open(base + "/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-            with open(base + "/cgroup") as f:
-                cgroups = [line.rstrip("\n").split(":", 2)[2] for line in f if line.count(":") >= 2]
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            continue
-        procs.append(HostProcess(int(entry), comm, state, cmdline, cgroups))
-    return procs
-
-
-def pid_alive(pid: int) -> bool:
-    """True while pid exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except FileNotFoundError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
-
-
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-
-
-def parse_runtime_log(text: str) -> list[dict]:
-    """Parses a runtime `--log-format json` file the way the shim does: every
-    line one object with string level/msg and an RFC 3339 time (one bad time
-    makes the shim give up on the whole file)."""
-    entries = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        entry = json.loads(line)
-        assert isinstance(entry, dict), f"log line {n} is not an object: {line!r}"
-        for key in ("level", "msg", "time"):
-            assert isinstance(entry.get(key), str), f"log line {n} lacks a string {key!r}: {line!r}"
-        assert RFC3339.match(entry["time"]), f"log line {n}: time is not RFC 3339: {line!r}"
-        datetime.datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
-        entries.append(entry)
-    return entries
-
-
-def last_error_message(entries: list[dict]) -> str | None:
-    """The message the shim reports: the last entry whose level is exactly "error"."""
-    errors = [e["msg"].strip() for e in entries if e["level"] == "error"]
-    return errors[-1] if errors else None
-
-
-# ---------------------------------------------------------------- containerd
 
 class PrivateContainerd:
     """One containerd with its root, state and sockets under `base`, no CRI."""

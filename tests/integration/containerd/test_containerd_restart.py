@@ -3,7 +3,8 @@ containerd reconnects to the shim and drives the runtime as before."""
 
 from __future__ import annotations
 
-from ctrd_harness import host_processes, pid_alive, wait_for
+from ctrd_harness import wait_for
+from ctrd_probes import host_processes, pid_alive
 
 
 def _shim_pids(ctr, cid: str) -> list[int]:

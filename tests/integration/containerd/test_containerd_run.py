@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import signal
 
-from ctrd_harness import DEFAULT_TIMEOUT, last_error_message, mounts_under, parse_runtime_log, wait_for
+from ctrd_harness import DEFAULT_TIMEOUT, wait_for
+from ctrd_probes import last_error_message, mounts_under, parse_runtime_log
 
 
 def test_run_rm_reports_the_exit_status(ctr):

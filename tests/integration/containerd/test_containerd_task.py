@@ -7,7 +7,8 @@ import os
 import re
 import time
 
-from ctrd_harness import cgroup_pids, freezer_state, pid_alive, wait_for
+from ctrd_harness import wait_for
+from ctrd_probes import cgroup_pids, freezer_state, pid_alive
 
 # PID 1 of these containers: a shell with a child, which reports signals.
 TRAPPING_SHELL = ('trap "echo got USR1" USR1; trap "echo got TERM" TERM; sleep 1000 & echo ready; '
