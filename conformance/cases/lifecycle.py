@@ -6,7 +6,7 @@ import time
 
 from lib.registry import case
 
-from ._helpers import LONG_RUNNING, read, run_long, set_args, stop, wait_for_output
+from ._helpers import read, run_long, set_args, stop, wait_for_output
 
 
 @case("default", "config.md/config-linux.md: the container's environment 'MUST be created "
@@ -261,3 +261,15 @@ def config_updates_without_affect(ctx):
     out = ctx.stdout()
     ctx.check("config-change-took-effect" not in out, "the process is the one config.json named at create", out)
     ctx.add_tap(out)
+
+
+@case("pidfile", "runtime.md State: pid 'is the ID of the container process, as seen by the host' "
+      "(runc CLI: create --pid-file writes that pid)")
+def pidfile(ctx):
+    pid_file = os.path.join(ctx.dir, "container.pid")
+    ctx.require_ok(ctx.create(pid_file=pid_file), "create --pid-file succeeds")
+    doc, res = ctx.state()
+    ctx.require(doc is not None, "state of the created container", res.describe())
+    content = read(pid_file).strip()
+    ctx.check(content == str(doc.get("pid")), "the pid file holds the state's pid",
+              f"file {content!r}, state pid {doc.get('pid')!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from typing import Callable
 
 from . import bundle as bundles
 from . import cleanup, expect
@@ -94,7 +95,8 @@ class CaseContext:
     # -- lifecycle --------------------------------------------------------------
     def create(self, cid: str | None = None, bundle: str | None = None,
                pid_file: str | None = None, config: dict | None = None,
-               write: bool = True) -> Result:
+               write: bool = True, cwd: str | None = None,
+               preexec: Callable[[], None] | None = None) -> Result:
         cid = cid or self.id
         bundle = bundle or self.bundle
         if write:
@@ -104,7 +106,7 @@ class CaseContext:
         if pid_file:
             args += ["--pid-file", pid_file]
         res = self.rt.call(*args, cid, stdout=os.path.join(bundle, "stdout"),
-                           stderr=os.path.join(bundle, "stderr"))
+                           stderr=os.path.join(bundle, "stderr"), cwd=cwd, preexec=preexec)
         self.learn_pid(cid)
         return res
 
@@ -150,12 +152,13 @@ class CaseContext:
             return f.read()
 
     # -- the in-container checker ------------------------------------------------
-    def run_checker(self, config: dict | None = None, expect_fail: bool = False) -> str:
+    def run_checker(self, config: dict | None = None,
+                    preexec: Callable[[], None] | None = None) -> str:
         """Create, start, wait for stopped, delete; turn the checker's TAP into checks.
 
         Returns the container's stdout.
         """
-        self.require_ok(self.create(config=config), "create succeeds")
+        self.require_ok(self.create(config=config, preexec=preexec), "create succeeds")
         self.require_ok(self.start(), "start succeeds")
         self.require(self.wait_status("stopped") is not None, "container reaches 'stopped'",
                      "state never reported stopped within 10 s")

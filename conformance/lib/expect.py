@@ -47,7 +47,8 @@ DEFAULT_DEVICES = (  # config-linux.md "Default Devices": path, major, minor
 def cap_mask(names: list[str]) -> int:
     mask = 0
     for name in names:
-        mask |= 1 << CAP_BITS[name]
+        if name in CAP_BITS:  # an unknown name is for the runtime to reject, not to check here
+            mask |= 1 << CAP_BITS[name]
     return mask
 
 
@@ -91,17 +92,21 @@ def expectations(config: dict, host: Host) -> list[str]:
     caps = proc.get("capabilities")
     if caps is not None:
         sets = {k: cap_mask(caps.get(k) or []) for k in ("bounding", "effective", "permitted", "inheritable", "ambient")}
-        if uid != 0:
-            # execve by a non-root user keeps only the ambient set in permitted/effective
-            # (capabilities(7)); ambient is itself limited to permitted & inheritable.
-            kept = sets["ambient"] & sets["permitted"] & sets["inheritable"]
-            sets["permitted"] = sets["effective"] = kept
+        # What survives the execve of a binary without file capabilities
+        # (capabilities(7)): ambient is limited to permitted & inheritable; a
+        # root process gets bounding | inheritable, a non-root one the ambient set.
+        sets["ambient"] &= sets["permitted"] & sets["inheritable"]
+        if uid == 0:
+            sets["permitted"] = sets["effective"] = sets["bounding"] | sets["inheritable"] | sets["ambient"]
+        else:
+            sets["permitted"] = sets["effective"] = sets["ambient"]
         for key, field in (("bounding", "CapBnd"), ("effective", "CapEff"), ("permitted", "CapPrm"),
                            ("inheritable", "CapInh"), ("ambient", "CapAmb")):
-            if key in caps or (uid != 0 and key in ("effective", "permitted")):
-                lines.append(_line("status", field, cap_hex(sets[key])))
+            lines.append(_line("status", field, cap_hex(sets[key])))
 
     for rl in proc.get("rlimits") or []:
+        if rl.get("type") not in RLIMIT_LABELS:
+            continue
         fmt = lambda v: "unlimited" if v == RLIM_INFINITY else str(v)  # noqa: E731
         lines.append(_line("limit", RLIMIT_LABELS[rl["type"]], fmt(rl["soft"]), fmt(rl["hard"])))
 

@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     host = hostmod.detect()
     names = runtime_names(args.runtimes)
     base = tempfile.mkdtemp(prefix="oct-")
+    os.chmod(base, 0o755)  # a container root mapped to another host uid must reach its rootfs
     token = f"oct{os.getpid()}"
     results: dict[str, dict[str, CaseResult]] = {}
     leftovers: list[str] = []

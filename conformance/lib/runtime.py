@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from typing import Callable
 
 
 @dataclasses.dataclass
@@ -33,7 +34,8 @@ class Result:
     def describe(self) -> str:
         """One line for a failure report: the command, its status and stderr."""
         status = "timed out" if self.timed_out else f"exit {self.rc}"
-        err = " ".join(self.err.split())[:300]
+        err = " ".join(self.err.split())
+        err = err if len(err) <= 400 else "..." + err[-400:]  # the reason is at the end
         return status + (f": {err}" if err else "") + f" (`{' '.join(self.argv)}`)"
 
 
@@ -49,11 +51,14 @@ class Runtime:
         self.timeout = timeout
 
     def call(self, *args: str, stdout: str | None = None, stderr: str | None = None,
-             timeout: float | None = None) -> Result:
+             timeout: float | None = None, cwd: str | None = None,
+             preexec: Callable[[], None] | None = None) -> Result:
         """Run `<exe> --root <root> <args>`.
 
         With `stdout`/`stderr` paths the streams go to those files (the
         container inherits them); otherwise to scratch files read back here.
+        `preexec` runs in the child before exec (e.g. to set what the
+        runtime, and so the container, inherits).
         """
         argv = [self.exe, "--root", self.root, *args]
         with tempfile.TemporaryDirectory(prefix="oct-call-") as scratch:
@@ -62,8 +67,8 @@ class Runtime:
             with open(out_path, "ab") as out, open(err_path, "ab") as err:
                 start_out, start_err = out.tell(), err.tell()
                 try:
-                    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
-                                            stderr=err, start_new_session=True)
+                    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                            start_new_session=True, cwd=cwd, preexec_fn=preexec)
                 except OSError as exc:
                     return Result(argv, 127, "", str(exc))
                 try:
