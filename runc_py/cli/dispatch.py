@@ -30,3 +30,10 @@ def call_handler(globals_: dict, command: Command, params: dict) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # a bug of ours: still one line, the traceback with --debug
+        if g.debug:
+            import traceback
+
+            traceback.print_exc()
+        log.error(f"internal error: {type(err).__name__}: {err}")
+        return 1

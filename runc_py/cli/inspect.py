@@ -1,4 +1,4 @@
-"""Handlers of state and list."""
+"""Handlers of state, list, spec and features."""
 from runc_py.cli.dispatch import GlobalOptions
 from runc_py.container.state import StateStore
 
@@ -35,3 +35,18 @@ def format_table(containers: list[dict]) -> str:
     rows += [(c["id"], str(c["pid"]), c["status"], c["bundle"], c["created"], c["owner"]) for c in containers]
     widths = [max(12, max(len(r[i]) for r in rows) + 3) for i in range(5)]
     return "\n".join("".join(cell.ljust(w) for cell, w in zip(r, widths)) + r[5] for r in rows)
+
+
+def spec(g: GlobalOptions, bundle: str, rootless: bool) -> int:
+    from runc_py.spec.defaults import write_default_config
+
+    write_default_config(bundle or ".", rootless)
+    return 0
+
+
+def features(g: GlobalOptions) -> int:
+    from runc_py import jsonio
+    from runc_py.spec.features import features_document
+
+    print(jsonio.dumps(features_document(), indent=4))
+    return 0

@@ -28,7 +28,7 @@ from runc_py.spec.load import load_config
 
 class CreateOptions:
     __slots__ = ("bundle", "console_socket", "pid_file", "no_pivot", "no_new_keyring", "preserve_fds",
-                 "systemd_cgroup", "detached")
+                 "systemd_cgroup", "detached", "console_fd")
 
     def __init__(self, bundle: str, console_socket: str | None = None, pid_file: str | None = None,
                  no_pivot: bool = False, no_new_keyring: bool = False, preserve_fds: int = 0,
@@ -36,13 +36,21 @@ class CreateOptions:
         self.bundle, self.console_socket, self.pid_file = bundle, console_socket, pid_file
         self.no_pivot, self.no_new_keyring, self.preserve_fds = no_pivot, no_new_keyring, preserve_fds
         self.systemd_cgroup, self.detached = systemd_cgroup, detached
+        # run's own terminal proxy, used instead of a console socket
+        self.console_fd: int | None = None
 
 
-def create_container(store: StateStore, container_id: str, opts: CreateOptions) -> dict:
+def create_container(store: StateStore, container_id: str, opts: CreateOptions, spec=None) -> dict:
     """Create the container; return its state record.  The init is left
-    blocked on the exec FIFO."""
+    blocked on the exec FIFO.  `spec` is the loaded config when the caller
+    already has it."""
     bundle = os.path.abspath(opts.bundle or ".")
-    spec = load_config(bundle)
+    if opts.pid_file:
+        opts.pid_file = os.path.abspath(opts.pid_file)
+    if spec is None:
+        spec = load_config(bundle)
+    # As runc: the rest of create, hooks included, runs in the bundle.
+    os.chdir(bundle)
     _check_terminal_options(spec, opts)
     ns_plan = NamespacePlan(spec.linux.namespaces if spec.linux else ())
     rootfs_plan = plan_rootfs(spec, bundle)
@@ -73,7 +81,7 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
         "pid": 0,
         "init_start": None,
         "bundle": bundle,
-        "rootfs": rootfs_plan.root,
+        "rootfs": rootfs_plan.rootfs,
         "created": rfc3339_nano(time.time_ns()),
         "annotations": dict(spec.annotations or {}),
         "shared_pid_ns": not ns_plan.creates("pid"),
@@ -84,11 +92,13 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
 
     linux = spec.linux
     cgroup = open_cgroup(container.id, linux.cgroups_path if linux else None,
-                         linux.resources if linux else None, systemd=opts.systemd_cgroup)
-    record["cgroup"] = cgroup.record()
+                         linux.resources if linux else None, systemd=opts.systemd_cgroup,
+                         linux_devices=linux.devices if linux else None)
+    record["cgroup"] = cgroup.record()  # what it may create, on disk before any of it exists
     container.write(record)
-    cgroup.create()
     undo.push("remove cgroup", cgroup.destroy)
+    cgroup.create()
+    record["cgroup"] = cgroup.record()  # exactly what it created
 
     os.mkfifo(container.fifo_path, 0o600)
     fifo_fd = os.open(container.fifo_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -167,10 +177,11 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
     user = proc.user
     hooks = spec.hooks
     console_fd = None
-    if proc.terminal and opts.console_socket:
+    if proc.terminal:
         from runc_py.process.console import connect_console_socket
 
-        console_fd = connect_console_socket(opts.console_socket)
+        console_fd = (connect_console_socket(opts.console_socket) if opts.console_socket
+                      else os.dup(opts.console_fd))
     if hooks is not None and (hooks.create_container or hooks.start_container):
         import subprocess  # noqa: F401 - the init runs hooks after pivot_root, where it may not import
 
@@ -241,7 +252,7 @@ def _last_cap() -> int:
 def write_pid_file(path: str, pid: int) -> None:
     """The pid as bare decimal digits (containerd's shim parses the whole
     file with Atoi), written atomically."""
-    write_file_atomically(os.path.abspath(path), str(pid).encode(), 0o644)
+    write_file_atomically(path, str(pid).encode(), 0o644)
 
 
 def _reap(pid: int) -> None:

@@ -65,6 +65,6 @@ def destroy(record: dict) -> None:
 def _cgroup(record: dict):
     if not record.get("cgroup"):
         return None
-    from runc_py.linux.cgroups import manager_from_record
+    from runc_py.linux.cgroups import CgroupManager
 
-    return manager_from_record(record["cgroup"])
+    return CgroupManager.from_record(record["cgroup"])

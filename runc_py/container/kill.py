@@ -17,9 +17,9 @@ def kill_container(store: StateStore, container_id: str, sig: int, all_processes
 
 def signal_container(record: dict, sig: int, all_processes: bool) -> None:
     if all_processes and record.get("cgroup"):
-        from runc_py.linux.cgroups import manager_from_record
+        from runc_py.linux.cgroups import CgroupManager
 
-        manager_from_record(record["cgroup"]).signal_all(sig)
+        CgroupManager.from_record(record["cgroup"]).signal_all(sig)
         return
     try:
         os.kill(record["pid"], sig)

@@ -44,6 +44,6 @@ def container_status(record: dict, container_dir: str) -> str:
 
 
 def _frozen(record: dict) -> bool:
-    from runc_py.linux.cgroups import manager_from_record
+    from runc_py.linux.cgroups import CgroupManager
 
-    return manager_from_record(record["cgroup"]).is_frozen()
+    return CgroupManager.from_record(record["cgroup"]).is_frozen()

@@ -31,12 +31,17 @@ def capability_mask(names) -> int:
 
 
 def capability_sets(caps) -> CapabilitySets:
-    """A config without `capabilities` gets none at all, as runc does."""
+    """A config without `capabilities` gets none at all, as runc does.
+
+    The kernel raises an ambient capability only when it is both permitted
+    and inheritable; runc leaves out the others without a word (its own
+    `runc spec` lists ambient capabilities but no inheritable ones), and so
+    do we - the set is the intersection, never wider than asked."""
     if caps is None:
         return CapabilitySets(0, 0, 0, 0, 0)
-    return CapabilitySets(capability_mask(caps.bounding), capability_mask(caps.effective),
-                          capability_mask(caps.permitted), capability_mask(caps.inheritable),
-                          capability_mask(caps.ambient))
+    permitted, inheritable = capability_mask(caps.permitted), capability_mask(caps.inheritable)
+    return CapabilitySets(capability_mask(caps.bounding), capability_mask(caps.effective), permitted,
+                          inheritable, capability_mask(caps.ambient) & permitted & inheritable)
 
 
 def rlimit_values(rlimits) -> list[tuple[int, int, int]]:

@@ -124,7 +124,6 @@ def _set_up(ctx: InitContext, ch: Channel) -> str:
     if not any(e.startswith("HOME=") for e in ctx.env):
         ctx.env.append("HOME=" + home_directory(ctx.uid))
     _set_process_attributes(ctx)
-    _make_cwd(ctx.cwd)
     if ctx.seccomp is not None and not ctx.no_new_privileges:
         # Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it
         # while we still have it.
@@ -217,14 +216,6 @@ def _set_process_attributes(ctx: InitContext) -> None:
             os.sched_setaffinity(0, ctx.cpu_affinity)
         except OSError as err:
             raise RuncPyError(f"sched_setaffinity: {err.strerror}", path="process.execCPUAffinity.final") from None
-
-
-def _make_cwd(cwd: str) -> None:
-    """runc creates a missing cwd (as root, before the uid switch)."""
-    try:
-        os.makedirs(cwd, 0o755, exist_ok=True)
-    except OSError as err:
-        raise RuncPyError(f"mkdir {cwd}: {describe_os_error(err)}", path="process.cwd") from None
 
 
 def _switch_user(ctx: InitContext) -> None:
