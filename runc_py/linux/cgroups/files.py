@@ -10,6 +10,11 @@ import os
 from runc_py.errors import RuncPyError
 
 
+# Control files exist or not by the kernel's choice: never O_CREAT (tests on
+# fake trees add it).
+WRITE_FLAGS = os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC
+
+
 class CgroupError(RuncPyError):
     """A cgroup could not be created, configured, joined or removed."""
 
@@ -23,7 +28,7 @@ def reason(errno_: int) -> str:
 def write(dirpath: str, name: str, value: str, field: str | None = None) -> None:
     path = f"{dirpath}/{name}"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+        fd = os.open(path, WRITE_FLAGS)
         try:
             os.write(fd, value.encode())
         finally:
@@ -36,7 +41,7 @@ def try_write(dirpath: str, name: str, value: str) -> OSError | None:
     """Write, returning the OSError instead of raising it (for writes whose
     failure has a documented retry or fallback)."""
     try:
-        fd = os.open(f"{dirpath}/{name}", os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+        fd = os.open(f"{dirpath}/{name}", WRITE_FLAGS)
         try:
             os.write(fd, value.encode())
         finally:
