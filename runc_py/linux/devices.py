@@ -94,18 +94,29 @@ def create_symlink(root_fd: int, link: SymlinkStep) -> None:
 
 def reopen_dev_null() -> None:
     """stdio that is the host's /dev/null becomes the container's, so the
-    container holds no file of the host's mount tree (as runc)."""
-    fd = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+    container holds no file of the host's mount tree (as runc).  The
+    container's must be the null device itself, not a symlink, file or fifo
+    the image put there."""
+    fd = _open_null(os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISCHR(st.st_mode) or st.st_rdev != NULL_RDEV:
-            raise RuncPyError("/dev/null in the container is not the null device")
         for std in (0, 1, 2):
             try:
-                s = os.fstat(std)
+                st = os.fstat(std)
             except OSError:
                 continue
-            if stat.S_ISCHR(s.st_mode) and s.st_rdev == NULL_RDEV:
+            if stat.S_ISCHR(st.st_mode) and st.st_rdev == NULL_RDEV:
                 os.dup2(fd, std)
     finally:
         os.close(fd)
+
+
+def _open_null(flags: int) -> int:
+    try:
+        fd = os.open("/dev/null", flags)
+    except OSError as err:
+        raise RuncPyError(f"/dev/null in the container is not the null device: {reason(err.errno)}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISCHR(st.st_mode) or st.st_rdev != NULL_RDEV:
+        os.close(fd)
+        raise RuncPyError("/dev/null in the container is not the null device")
+    return fd

@@ -90,8 +90,11 @@ def run(bundle: Path, doc: dict, script: str, *, no_pivot: bool = False, before_
 
 
 def remove_bundle(bundle: Path, mounts_before: set[str]) -> None:
-    """Remove the bundle, but only once nothing is mounted on the host
-    (a leaked bind mount would let rmtree reach outside it)."""
-    leaked = host_mount_points() - mounts_before
+    """Remove the bundle, but only once nothing of ours is mounted on the
+    host (a leaked bind mount would let rmtree reach outside it).  Other
+    tests may mount elsewhere meanwhile: only new mounts under /tmp that are
+    not another runtime's count."""
+    leaked = {p for p in host_mount_points() - mounts_before
+              if p.startswith(str(bundle)) or p.startswith("/tmp/victim")}
     assert not leaked, f"mounts leaked to the host: {sorted(leaked)}"
     shutil.rmtree(bundle)
