@@ -107,8 +107,9 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
     ctx = _init_context(container.id, spec, ns_plan, rootfs_plan, opts, fifo_fd)
     for _, fd, _ in ctx.join_targets:
         undo.push("close namespace fd", lambda fd=fd: _close_quietly(fd))
-    if ctx.console_fd is not None:
-        undo.push("close console socket", lambda: _close_quietly(ctx.console_fd))
+    for fd in (ctx.console_fd, ctx.seccomp_listener_fd):
+        if fd is not None:
+            undo.push("close socket", lambda fd=fd: _close_quietly(fd))
     ctx.hook_state = lambda status, pid: hook_state(record, status, pid)
 
     parent_end, child_end = channel_pair()
@@ -134,8 +135,9 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
     os.close(fifo_fd)
     for _, fd, _ in ctx.join_targets:
         _close_quietly(fd)
-    if ctx.console_fd is not None:
-        _close_quietly(ctx.console_fd)
+    for fd in (ctx.console_fd, ctx.seccomp_listener_fd):
+        if fd is not None:
+            _close_quietly(fd)
     undo.disarm()
     return record
 
@@ -182,6 +184,12 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
 
         console_fd = (connect_console_socket(opts.console_socket) if opts.console_socket
                       else os.dup(opts.console_fd))
+    seccomp = _prepare_seccomp(linux)
+    listener_fd = None
+    if seccomp is not None and seccomp.uses_notify:
+        from runc_py.linux.seccomp import connect_listener
+
+        listener_fd = connect_listener(linux.seccomp.listener_path)
     if hooks is not None and (hooks.create_container or hooks.start_container):
         import subprocess  # noqa: F401 - the init runs hooks after pivot_root, where it may not import
 
@@ -220,7 +228,11 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
         uid_mappings=linux.uid_mappings if linux else (),
         gid_mappings=linux.gid_mappings if linux else (),
         time_offsets=linux.time_offsets if linux else None,
-        seccomp=_prepare_seccomp(linux),
+        seccomp=seccomp,
+        seccomp_listener_fd=listener_fd,
+        seccomp_metadata=linux.seccomp.listener_metadata if listener_fd is not None else None,
+        apparmor_profile=proc.apparmor_profile,
+        selinux_label=proc.selinux_label,
         hooks_create_container=hooks.create_container or () if hooks else (),
         hooks_start_container=hooks.start_container or () if hooks else (),
     )

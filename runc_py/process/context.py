@@ -44,7 +44,12 @@ class InitContext:
     gid_mappings: tuple = ()
     time_offsets: Any = None
     seccomp: Any = None           # a runc_py.linux.seccomp prepared filter
-    lsm: Any = None               # prepared exec labels
+    seccomp_listener_fd: int | None = None  # connected to linux.seccomp.listenerPath
+    seccomp_metadata: str | None = None
+    seccomp_payload: bytes = b""  # the container process state for the agent
+    apparmor_profile: str | None = None
+    selinux_label: str | None = None
+    lsm: Any = None               # labels prepared by the init itself
     hooks_create_container: tuple = ()
     hooks_start_container: tuple = ()
     hook_state: Callable[[str, int], bytes] | None = None

@@ -15,10 +15,12 @@ import os
 import resource
 import select
 
+from runc_py import jsonio
 from runc_py.errors import RuncPyError, describe_os_error
 from runc_py.linux import sys as linux_sys
 from runc_py.linux.capabilities import drop_bounding, keep_capabilities_across_setuid, set_capabilities
 from runc_py.linux.namespaces import join_namespaces, unshare_namespaces, write_time_offsets
+from runc_py.linux.lsm import apply_exec_label, prepare_exec_label
 from runc_py.linux.rootfs import finish_rootfs, prepare_rootfs
 from runc_py.process.channel import Channel
 from runc_py.process.context import InitContext
@@ -88,12 +90,12 @@ def run_container_init(ctx: InitContext, ch: Channel) -> None:
     try:
         _wait_for_start(ctx.fifo_fd)
         _run_start_hooks(ctx)
+        if ctx.lsm is not None:
+            apply_exec_label(ctx.lsm)
         if ctx.no_new_privileges:
             linux_sys.prctl(PR_SET_NO_NEW_PRIVS, 1)
             if ctx.seccomp is not None:
-                ctx.seccomp.load()
-        if ctx.lsm is not None:
-            ctx.lsm.apply()
+                _load_seccomp(ctx)
         linux_sys.reset_signals()
         os.execve(exe, ctx.args, _environ(ctx.env))
     except BaseException as err:  # noqa: B036 - the parent is gone: tell the container's stderr
@@ -105,6 +107,9 @@ def run_container_init(ctx: InitContext, ch: Channel) -> None:
 
 def _set_up(ctx: InitContext, ch: Channel) -> str:
     os.setsid()
+    if ctx.apparmor_profile or ctx.selinux_label:
+        # Opened on the host's /proc by this very task, which alone may write them.
+        ctx.lsm = prepare_exec_label(ctx.apparmor_profile, ctx.selinux_label)
     if ctx.ns_plan.creates("network"):
         linux_sys.set_link_up("lo")
     if ctx.hostname is not None:
@@ -127,7 +132,7 @@ def _set_up(ctx: InitContext, ch: Channel) -> str:
     if ctx.seccomp is not None and not ctx.no_new_privileges:
         # Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it
         # while we still have it.
-        ctx.seccomp.load()
+        _load_seccomp(ctx)
     _switch_user(ctx)
     _enter_cwd(ctx.cwd)
     exe = look_path(ctx.args[0], ctx.env)
@@ -187,10 +192,25 @@ def _before_pivot(ctx: InitContext, ch: Channel) -> None:
     createContainer hooks in ours (runtime-spec config.md, "Lifecycle")."""
     ch.send(type="hooks")
     host_pid = ch.expect("hooks_done")["pid"]
+    if ctx.seccomp_listener_fd is not None:
+        from runc_py.linux.seccomp import container_process_state  # loaded by the parent (prepare_filter)
+
+        state = jsonio.loads(ctx.hook_state("creating", host_pid))
+        ctx.seccomp_payload = container_process_state(state, ctx.seccomp_metadata)
     if ctx.hooks_create_container:
         from runc_py.container.hooks import run_hooks  # imported by the parent before fork
 
         run_hooks("createContainer", ctx.hooks_create_container, ctx.hook_state("creating", host_pid), fatal=True)
+
+
+def _load_seccomp(ctx: InitContext) -> None:
+    """Load the filter; with SCMP_ACT_NOTIFY rules, hand the listener fd and
+    our state to the agent over the socket connected before pivot_root."""
+    notify_fd = ctx.seccomp.load()
+    if notify_fd is not None:
+        from runc_py.linux.seccomp import send_notify_fd  # loaded by the parent: a sys.modules look-up
+
+        send_notify_fd(ctx.seccomp_listener_fd, notify_fd, ctx.seccomp_payload)
 
 
 def _set_process_attributes(ctx: InitContext) -> None:
