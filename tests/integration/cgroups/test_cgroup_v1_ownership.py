@@ -123,7 +123,7 @@ def test_stats_have_runc_shape_and_sane_numbers(lab):
     mgr.create()
     burner = lab.spawn(mgr, [BUSYBOX, "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; "
                                                   f"exec {BUSYBOX} sleep 30"])
-    wait_for(lambda: "sleep" in open(f"/proc/{burner.pid}/cmdline").read())
+    assert wait_for(lambda: "sleep" in open(f"/proc/{burner.pid}/cmdline").read(), timeout=30)
     data = json.loads(json.dumps(mgr.stats()))
     assert list(data) == list(RUNC_STATS_SHAPE)
     for key, shape in RUNC_STATS_SHAPE.items():
