@@ -22,7 +22,7 @@ import errno
 import os
 import posixpath
 import stat
-from typing import Callable
+from collections.abc import Callable
 
 from runc_py.errors import RuncPyError, reason
 from runc_py.linux import sys as lsys

@@ -21,6 +21,7 @@ from runc_py.spec.defaults import default_config
 from runc_py.spec.load import spec_from_dict
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
 CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -54,12 +55,19 @@ def host_mount_points() -> set[str]:
         return {line.split()[4] for line in f}
 
 
-def run(bundle: Path, doc: dict, script: str, *, no_pivot: bool = False, before_pivot=None) -> Result:
+def run(bundle: Path, doc: dict, script: str, *, no_pivot: bool = False, before_pivot=None,
+        user_namespace_base: int | None = None) -> Result:
+    """With `user_namespace_base`, the child first enters a new user
+    namespace in which root is host uid/gid `base` (65536 ids mapped), as a
+    runtime does for `linux.namespaces` "user" (or as a runtime that itself
+    runs in a user namespace)."""
     plan = plan_rootfs(spec_from_dict(doc), str(bundle))
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET
     if any(ns["type"] == "cgroup" for ns in doc["linux"]["namespaces"]):
         flags |= CLONE_NEWCGROUP
     r, w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         status = 99
@@ -67,6 +75,15 @@ def run(bundle: Path, doc: dict, script: str, *, no_pivot: bool = False, before_
             os.close(r)
             os.dup2(w, 1)
             os.dup2(w, 2)
+            if user_namespace_base is not None:
+                lsys.unshare(CLONE_NEWUSER)
+                os.write(ready_w, b"x")
+                if os.read(go_r, 1) != b"x":
+                    raise RuntimeError("no id maps written")
+                # become the namespace's root (the maps do not change our own ids)
+                lsys.setresgid(0)
+                lsys.setgroups([])
+                lsys.setresuid(0)
             lsys.unshare(flags)
             init = os.fork()
             if init:
@@ -80,7 +97,15 @@ def run(bundle: Path, doc: dict, script: str, *, no_pivot: bool = False, before_
             os.write(2, f"ERROR: {err}\n{traceback.format_exc()}".encode())
         finally:
             os._exit(status)
-    os.close(w)
+    for fd in (w, ready_w, go_r):
+        os.close(fd)
+    if user_namespace_base is not None and os.read(ready_r, 1) == b"x":
+        for kind in ("uid_map", "gid_map"):
+            with open(f"/proc/{pid}/{kind}", "w") as f:
+                f.write(f"0 {user_namespace_base} 65536\n")
+        os.write(go_w, b"x")
+    os.close(ready_r)
+    os.close(go_w)
     chunks = []
     with os.fdopen(r, "rb") as f:
         for chunk in iter(lambda: f.read(65536), b""):

@@ -1,7 +1,7 @@
 """prepare_rootfs + finish_rootfs for real, in fresh namespaces, checked
 from inside the container (busybox) and from the host (nothing leaks)."""
 import os
-import uuid
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -208,3 +208,56 @@ def test_readonly_paths_keep_the_mounts_flags(bundle):
     assert res.status == 0, res.output
     shm = mountinfo(res.output)["/dev/shm"][1].split(",")
     assert shm[0] == "ro" and {"nosuid", "nodev", "noexec"} <= set(shm)
+
+
+USERNS_BASE = 100000
+
+
+@pytest.fixture
+def userns_bundle():
+    """A bundle the user namespace's root (host uid 100000) owns, under a
+    directory it can traverse (pytest's tmp dirs are 0700 root)."""
+    if os.geteuid() != 0:
+        pytest.fail("rootfs integration tests need root")
+    before = host_mount_points()
+    path = Path(tempfile.mkdtemp(prefix="rootfs-userns-", dir="/tmp"))
+    make_bundle(path)
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+            os.lchown(name, USERNS_BASE, USERNS_BASE)
+    yield path
+    remove_bundle(path, before)
+
+
+USERNS_SCRIPT = """
+cat /proc/self/mountinfo
+echo ==dev==; ls -ln /dev/null /dev/zero /dev/tty
+echo ==id==; cat /proc/self/uid_map
+echo ==writes==; touch /newfile 2>&1; echo x > /proc/sys/kernel/domainname 2>&1; cat /proc/keys | wc -c
+"""
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["user-namespace-in-config", "runtime-in-user-namespace"])
+def test_user_namespace_binds_device_nodes_from_the_host(userns_bundle, declared):
+    """With a user namespace mknod is refused: the host's nodes are
+    bind-mounted instead, directly when the config has a user namespace,
+    after mknod's EPERM when the runtime merely runs in one."""
+    doc = config()
+    doc["root"]["readonly"] = True
+    if declared:
+        doc["linux"]["namespaces"].append({"type": "user"})
+        doc["linux"]["uidMappings"] = [{"containerID": 0, "hostID": USERNS_BASE, "size": 65536}]
+        doc["linux"]["gidMappings"] = [{"containerID": 0, "hostID": USERNS_BASE, "size": 65536}]
+    res = run(userns_bundle, doc, USERNS_SCRIPT, user_namespace_base=USERNS_BASE)
+    assert res.status == 0, res.output
+    mounts = mountinfo(res.output)
+    for node in ("null", "zero", "tty", "random", "urandom", "full"):
+        # a bind of the host's node: its mount root is the host path, on the host's devtmpfs
+        assert mounts[f"/dev/{node}"][0] == f"/{node}" and mounts[f"/dev/{node}"][2] == "devtmpfs", node
+    dev = section(res.output, "dev").split()
+    assert dev[0].startswith("crw-rw-rw-") and "65534" in dev  # the host's root is unmapped: nobody
+    assert section(res.output, "id").split() == ["0", str(USERNS_BASE), "65536"]
+    assert mounts["/"][1].startswith("ro,")
+    assert mounts["/sys/fs/cgroup/memory"][1].startswith("ro,")
+    writes = section(res.output, "writes")
+    assert writes.count("Read-only file system") == 2 and writes.split()[-1] == "0", writes
