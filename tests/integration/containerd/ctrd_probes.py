@@ -35,6 +35,27 @@ def cgroup_hierarchies() -> list[Path]:
     return [Path(mp) for mp, fstype in mount_points() if fstype in ("cgroup", "cgroup2")]
 
 
+def unmounted_v1_hierarchies() -> list[str]:
+    """v1 hierarchies listed in /proc/self/cgroup that have no mount in our
+    mount namespace. One exists while any other namespace mounts a controller
+    we do not (say hugetlb); containerd's shim then fails to load the task's
+    cgroups and `ctr task metrics` says "no metrics received"."""
+    mounted: set[str] = set()
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fstype, _source, options = line.split(" - ", 1)[1].split()[:3]
+            if fstype == "cgroup":
+                mounted |= {o.removeprefix("name=") for o in options.split(",")}
+    missing = []
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            number, controllers, _path = line.rstrip("\n").split(":", 2)
+            names = [c.removeprefix("name=") for c in controllers.split(",") if c]
+            if number != "0" and names and not set(names) & mounted:
+                missing.append(controllers)
+    return missing
+
+
 def cgroup_dirs(relative: str) -> list[Path]:
     """Existing `<hierarchy>/<relative>` directories, in every mounted hierarchy."""
     return [h / relative.lstrip("/") for h in cgroup_hierarchies() if (h / relative.lstrip("/")).is_dir()]
