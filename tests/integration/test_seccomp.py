@@ -18,7 +18,7 @@ from runc_py.linux import seccomp
 from runc_py.linux import sys as rsys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "data" / "seccomp"))
-from standin_model import load_seccomp  # noqa: E402
+from seccomp_profiles import load_seccomp  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from runc_py.errors import RuncPyError
 from runc_py.linux import seccomp
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "data" / "seccomp"))
-from standin_model import load_seccomp  # noqa: E402
+from seccomp_profiles import load_seccomp  # noqa: E402
 
 FEATURES = seccomp.seccomp_features()
 
