@@ -129,9 +129,10 @@ def blkio_weight(ctx, relative):
 def hugetlb(ctx, relative):
     if "hugetlb" not in ctx.host.cgroup_v1 or not ctx.host.hugepage_sizes:
         ctx.skip("no hugetlb cgroup v1 hierarchy on this host (hugetlb is bound to cgroup2)")
-    size = ctx.host.hugepage_sizes[0]
-    ctx.config["linux"]["resources"] = {"hugepageLimits": [{"pageSize": size, "limit": 512 * 1024 * 1024}]}
-    file_checks(ctx, "hugetlb", {f"hugetlb.{size}.limit_in_bytes": str(512 * 1024 * 1024)}, relative)
+    size = ctx.host.hugepage_sizes[0]  # the smallest; the kernel rounds limits down to whole pages
+    limit = 4 * (int(size[:-2]) << {"KB": 10, "MB": 20, "GB": 30}[size[-2:]])
+    ctx.config["linux"]["resources"] = {"hugepageLimits": [{"pageSize": size, "limit": limit}]}
+    file_checks(ctx, "hugetlb", {f"hugetlb.{size}.limit_in_bytes": str(limit)}, relative)
 
 
 def network(ctx, relative):

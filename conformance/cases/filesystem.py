@@ -3,6 +3,7 @@ paths, rootfs propagation, mount label."""
 from __future__ import annotations
 
 import os
+import subprocess
 
 from lib.expect import _line
 from lib.registry import case
@@ -117,6 +118,13 @@ def propagation_case(value: str, meaning: str) -> None:
     @case(f"linux_rootfs_propagation_{value}", f"config-linux.md Rootfs Mount Propagation: "
           f"'{value}': {meaning}")
     def run(ctx):
+        # Make the rootfs a shared mount on the host, so that every propagation
+        # type is observable in the container's mountinfo (the host's / here
+        # may be private, and a slave of a private mount has no master).
+        rootfs = os.path.join(ctx.bundle, "rootfs")
+        for args in (["--bind", rootfs, rootfs], ["--make-shared", rootfs]):
+            res = subprocess.run(["mount", *args], capture_output=True, text=True)
+            ctx.require(res.returncode == 0, f"harness: mount {' '.join(args)}", res.stderr)
         ctx.config["linux"]["rootfsPropagation"] = value
         ctx.run_checker()
 

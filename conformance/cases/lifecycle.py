@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import time
 
+from lib import cleanup
+from lib.context import reap_children
 from lib.registry import case
 
 from ._helpers import read, run_long, set_args, stop, wait_for_output
@@ -216,7 +218,8 @@ def delete_resources(ctx):
     ctx.require(ctx.wait_status("stopped") is not None, "state reaches 'stopped'")
     ctx.require_ok(ctx.delete(), "delete succeeds")
     ctx.check(not os.path.exists(cg), "delete removed the cgroup", cg)
-    ctx.check(pid is None or not os.path.exists(f"/proc/{pid}"), "the container process is gone", str(pid))
+    reap_children()
+    ctx.check(pid is None or not cleanup.alive(pid, ctx.pids.get(pid)), "the container process is gone", str(pid))
     ctx.check(not os.path.exists(os.path.join(ctx.rt.root, ctx.id)), "no state is left under --root",
               str(os.listdir(ctx.rt.root)))
 

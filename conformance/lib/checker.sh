@@ -9,7 +9,7 @@
 # recomputed by their own execve.
 
 EXPECT=${1:-/conformance-expect}
-SELF=$0
+SELF=$(readlink -f "$0")  # $0 may be relative or '//conformance-check' after a PATH search
 TAB=$(printf '\t')
 
 # Snapshot our open fds before this script opens anything else.  The glob's

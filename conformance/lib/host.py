@@ -20,6 +20,7 @@ class Host:
     ns_inodes: dict[str, int]            # spec type -> inode of the harness's namespace
     cgroup_v1: dict[str, str]            # controller -> mount point of its v1 hierarchy
     cgroup_v2: str | None                # cgroup2 mount point
+    cgroup_mounts: list[str]             # every cgroup/cgroup2 mount point (named ones too)
     v2_controllers: list[str]            # controllers listed by cgroup2's cgroup.controllers
     cap_bounding: int
     cap_last: int
@@ -34,10 +35,7 @@ class Host:
         return None if mount is None else os.path.join(mount, path.lstrip("/"))
 
     def cgroup_roots(self) -> list[str]:
-        roots = sorted(set(self.cgroup_v1.values()))
-        if self.cgroup_v2:
-            roots.append(self.cgroup_v2)
-        return roots
+        return self.cgroup_mounts
 
 
 def detect() -> Host:
@@ -47,12 +45,14 @@ def detect() -> Host:
             ns[kind] = os.stat(f"/proc/self/ns/{name}").st_ino
         except OSError:
             pass
-    v1, v2 = {}, None
+    v1, v2, mounts = {}, None, []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             left, _, right = line.partition(" - ")
             fstype, _src, superopts = (right.split() + ["", ""])[:3]
             mountpoint = left.split()[4]
+            if fstype in ("cgroup", "cgroup2") and mountpoint not in mounts:
+                mounts.append(mountpoint)
             if fstype == "cgroup2":
                 v2 = mountpoint
             elif fstype == "cgroup":
@@ -63,11 +63,11 @@ def detect() -> Host:
     status = dict(line.split(":", 1) for line in _read("/proc/self/status").splitlines() if ":" in line)
     hp = []
     if os.path.isdir("/sys/kernel/mm/hugepages"):
-        for d in sorted(os.listdir("/sys/kernel/mm/hugepages")):
+        for d in sorted(os.listdir("/sys/kernel/mm/hugepages"), key=lambda n: int(n.split("-")[1].rstrip("kB"))):
             kb = int(d.split("-")[1].rstrip("kB"))
             hp.append(f"{kb // 1048576}GB" if kb >= 1048576 else f"{kb // 1024}MB" if kb >= 1024 else f"{kb}KB")
     return Host(
-        ns_inodes=ns, cgroup_v1=v1, cgroup_v2=v2, v2_controllers=v2_ctrls,
+        ns_inodes=ns, cgroup_v1=v1, cgroup_v2=v2, cgroup_mounts=mounts, v2_controllers=v2_ctrls,
         cap_bounding=int(status["CapBnd"].strip(), 16),
         cap_last=int(_read("/proc/sys/kernel/cap_last_cap") or "40"),
         oom_score_adj=_read("/proc/self/oom_score_adj").strip(),
