@@ -15,13 +15,13 @@ from runc_py.linux import sys as lsys
 from runc_py.linux.mounts import mount_on_fd
 from runc_py.linux.safepath import RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, mkdir_all_in_root
 from runc_py.plan.mount_options import MS_BIND
-from runc_py.plan.rootfs import DeviceStep, SymlinkStep
+from runc_py.plan.rootfs import DeviceStep, SymlinkStep, container_path
 
 NULL_RDEV = os.makedev(1, 3)
 
 
 def _parent_and_name(root_fd: int, path: str) -> tuple[int, str]:
-    clean = posixpath.normpath("/" + path)
+    clean = container_path(path)
     parent, name = posixpath.split(clean)
     return mkdir_all_in_root(root_fd, parent), name
 

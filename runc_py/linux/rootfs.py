@@ -33,10 +33,10 @@ from runc_py.linux.mounts import (AT_EMPTY_PATH, CGROUP2_SUPER_MAGIC, PROC_SUPER
 from runc_py.linux.safepath import (STRICT, copy_tree, create_in_root, fd_path, open_in_root, open_resolved,
                                     open_root, resolve_in_root)
 from runc_py.linux.sysctl import write_sysctls
-from runc_py.plan.mount_options import (MS_BIND, MS_MOVE, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
-                                        MS_REC, MS_REMOUNT, MS_SLAVE)
+from runc_py.plan.mount_options import (MOUNT_ATTR_RDONLY, MS_BIND, MS_MOVE, MS_NODEV, MS_NOEXEC, MS_NOSUID,
+                                        MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE)
 from runc_py.plan.rootfs import (DeviceStep, MountStep, RootfsPlan, SymlinkStep, check_no_pivot_propagation,
-                                 check_proc_destination)
+                                 check_proc_destination, container_path)
 
 MNT_DETACH = 2
 OPEN_TREE_CLONE = 1
@@ -368,13 +368,16 @@ def _cgroup2(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
 # --- finish ------------------------------------------------------------------
 
 def _finish_deferred(root_fd: int, step: MountStep) -> None:
-    if not (step.flags & MS_RDONLY or step.rec_attr_set or step.rec_attr_clr):
+    """mount_setattr on the fd changes only the attributes asked for, so
+    flags the kernel locked (user namespace) are kept, and needs no /proc."""
+    attr_set = step.rec_attr_set | (MOUNT_ATTR_RDONLY if step.flags & MS_RDONLY else 0)
+    if not (attr_set or step.rec_attr_clr):
         return
     try:
         fd = open_in_root(root_fd, step.destination)
         try:
             if step.flags & MS_RDONLY:
-                bind_remount(fd, step.flags | MS_RDONLY)
+                lsys.mount_setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0)
             if step.rec_attr_set or step.rec_attr_clr:
                 set_recursive_attrs(fd, step.rec_attr_set, step.rec_attr_clr)
         finally:
@@ -409,10 +412,15 @@ def _open_protected(root_fd: int, path: str, field: str) -> int | None:
         return None
     except OSError as err:
         raise RuncPyError(f"open {path}: {reason(err.errno)}", path=field) from None
-    clean = posixpath.normpath("/" + path)
+    clean = container_path(path)
+    problem = None
     if (clean == "/proc" or clean.startswith("/proc/")) and fs_magic(fd) != PROC_SUPER_MAGIC:
+        problem = f"{path} is not on procfs"
+    elif not os.path.exists(fd_path(fd)):
+        problem = f"protecting {path} needs procfs mounted on /proc"
+    if problem:
         os.close(fd)
-        raise RuncPyError(f"{path} is not on procfs", path=field)
+        raise RuncPyError(problem, path=field)
     return fd
 
 

@@ -42,6 +42,12 @@ PROC_MOUNT_ALLOWED = frozenset({
 })
 
 
+def container_path(path: str) -> str:
+    """`path` as a clean absolute path inside the container, lexically
+    ("data", "//data/" and "/x/../data" are all "/data")."""
+    return posixpath.normpath("/" + path.lstrip("/"))
+
+
 @dataclass(frozen=True)
 class MountStep:
     field: str                 # "mounts[3]", for errors
@@ -57,7 +63,7 @@ class MountStep:
 
     @property
     def clean_destination(self) -> str:
-        return posixpath.normpath(self.destination)
+        return container_path(self.destination)
 
     @property
     def defers_readonly(self) -> bool:
@@ -180,9 +186,9 @@ def _device_steps(devices) -> list[DeviceStep]:
              for path, major, minor in DEFAULT_DEVICES if path not in own_paths]
     for i, dev in enumerate(devices):
         field = f"linux.devices[{i}]"
-        if posixpath.normpath(dev.path) == "/dev/ptmx":
+        if container_path(dev.path) == "/dev/ptmx":
             continue  # always the pts/ptmx symlink, as runc
-        if posixpath.normpath("/" + dev.path) == "/":
+        if container_path(dev.path) == "/":
             raise RuncPyError(f'mknod over the rootfs: "{dev.path}"', path=f"{field}.path")
         mode = 0o666 if dev.file_mode is None else dev.file_mode & ~S_IFMT
         steps.append(DeviceStep(field, dev.path, DEVICE_TYPES[dev.type], dev.major or 0, dev.minor or 0,

@@ -9,6 +9,7 @@ Its stdout+stderr come back through a pipe; an exception becomes a line
 """
 import os
 import shutil
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,14 @@ CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
+
+
+class NoImportsAfterPivot:
+    """A module found after pivot_root would come from the container's
+    files: any import that is not already loaded fails the run."""
+
+    def find_spec(self, name, path=None, target=None):
+        raise ImportError(f"import of {name} after pivot_root")
 
 
 @dataclass
@@ -91,6 +100,7 @@ def run(bundle: Path, doc: dict, script: str, *, no_pivot: bool = False, before_
                 status = os.waitstatus_to_exitcode(st)
             else:
                 prepare_rootfs(plan, no_pivot=no_pivot, before_pivot=before_pivot)
+                sys.meta_path.insert(0, NoImportsAfterPivot())
                 finish_rootfs(plan)
                 os.execv("/bin/busybox", ["sh", "-c", script])
         except BaseException as err:

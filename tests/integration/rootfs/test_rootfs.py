@@ -202,6 +202,38 @@ def test_mount_errors_name_the_field_and_the_kernels_reason(bundle):
     assert 'ERROR: mounts[7]: mount "/no/such" on "/data": no such file or directory' in res.output
 
 
+def test_shared_rootfs_propagation_is_set_on_the_new_root(bundle):
+    res = run(bundle, config(rootfsPropagation="rshared"), "cat /proc/self/mountinfo")
+    assert res.status == 0, res.output
+    root = next(line for line in res.output.splitlines() if line.split()[4] == "/")
+    assert "shared:" in root
+
+
+def test_private_rootfs_propagation_needs_pivot_root(bundle):
+    res = run(bundle, config(rootfsPropagation="rprivate"), "true", no_pivot=True)
+    assert res.status == 99
+    assert ("ERROR: linux.rootfsPropagation: rootfsPropagation of [r]private is not safe without pivot_root"
+            in res.output)
+
+
+def test_sysctl_errors_name_the_key(bundle):
+    res = run(bundle, config(sysctl={"net.ipv4.no_such_knob": "1"}), "true")
+    assert res.status == 99
+    assert ('ERROR: linux.sysctl."net.ipv4.no_such_knob": write /proc/sys/net/ipv4/no_such_knob: '
+            "no such file or directory") in res.output
+
+
+def test_masked_paths_under_proc_must_be_on_procfs(bundle):
+    """Without procfs on /proc, /proc/keys is just the image's file: masking
+    it would protect nothing, so it is an error rather than a silent bind."""
+    (bundle / "rootfs" / "proc" / "keys").write_text("image file")
+    doc = config()
+    doc["mounts"] = [m for m in doc["mounts"] if m["destination"] != "/proc"]
+    res = run(bundle, doc, "true")
+    assert res.status == 99
+    assert "ERROR: linux.maskedPaths[3]: /proc/keys is not on procfs" in res.output
+
+
 def test_readonly_paths_keep_the_mounts_flags(bundle):
     doc = config(readonlyPaths=["/dev/shm", "/no/such/path"])
     res = run(bundle, doc, "cat /proc/self/mountinfo")
