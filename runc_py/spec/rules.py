@@ -296,10 +296,10 @@ def _namespaces(linux: dict, check_host: bool, findings: Findings) -> dict[str, 
     found: dict[str, str | None] = {}
     for where, namespace in _entries(linux.get("namespaces"), "linux.namespaces"):
         kind, path = namespace.get("type"), namespace.get("path")
-        if kind in found:
+        if isinstance(kind, str) and kind in found:
             findings.problem(f"{where}.type", f"{quote(kind)} appears more than once")
-        if isinstance(kind, str) and kind in NAMESPACES:
-            found.setdefault(kind, path if isinstance(path, str) and path else None)
+        elif isinstance(kind, str) and kind in NAMESPACES:
+            found[kind] = path if isinstance(path, str) and path else None
         if isinstance(path, str) and path:
             if not path.startswith("/"):
                 findings.problem(f"{where}.path", f"{quote(path)} is not an absolute path")
@@ -439,6 +439,7 @@ def _linux_extras(linux: dict, findings: Findings) -> None:
             _interface_name(device["name"], f"{where}.name", findings)
     policy = _dict(linux.get("memoryPolicy"))
     mode, nodes = policy.get("mode"), policy.get("nodes")
+    mode = mode if isinstance(mode, str) else None
     if mode in _MPOL_NO_NODES and nodes:
         findings.problem("linux.memoryPolicy.nodes", f"must be empty with mode {quote(mode)}")
     elif mode in _MPOL_NEED_NODES and not nodes:

@@ -166,3 +166,36 @@ def changed(doc: dict, path: str, value) -> dict:
 
 
 DELETE = object()
+
+# One value of each other JSON type; the explicit test cases cover ranges.
+REPLACEMENTS = [None, "x", -1, {}, DELETE]
+
+
+def _nodes(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _nodes(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _nodes(value, path + (index,))
+
+
+def mutations(doc: dict):
+    """`doc` itself, changed in place: every node in turn replaced by each
+    of REPLACEMENTS (dict entries also deleted), and restored after each
+    yield.  Yields the path of the changed node."""
+    for path in list(_nodes(doc))[1:]:
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        original = parent[path[-1]]
+        for value in REPLACEMENTS:
+            if value is DELETE:
+                if isinstance(parent, list):  # would shift the paths still to visit
+                    continue
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = value
+            yield path
+            parent[path[-1]] = original

@@ -4,8 +4,8 @@ import pytest
 
 from runc_py.errors import ConfigError
 from runc_py.spec.load import spec_from_dict
-from runc_py.spec.rules import parse_semver
-from spec_configs import DELETE, changed, full_config, runc_spec_config
+from runc_py.spec.rules import check_config, parse_semver
+from spec_configs import DELETE, changed, full_config, mutations, runc_spec_config
 
 _NS = "linux.namespaces"
 
@@ -198,3 +198,13 @@ def test_warnings_do_not_refuse(name, changes, capfd):
 ])
 def test_rules_let_good_values_through(changes):
     spec_from_dict(_doc(changes))
+
+
+@pytest.mark.parametrize("make", [runc_spec_config, full_config])
+def test_rules_survive_any_broken_document(make, tmp_path):
+    """The rules run before the model exists, on documents the schema may
+    refuse: they must skip what has the wrong type, never crash."""
+    doc = make()
+    for path in mutations(doc):
+        check_config(doc, str(tmp_path))
+        check_config(doc.get("process"), None)
