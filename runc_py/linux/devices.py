@@ -12,8 +12,8 @@ import stat
 
 from runc_py.errors import RuncPyError, reason
 from runc_py.linux import sys as lsys
-from runc_py.linux.mounts import mount_on_fd
-from runc_py.linux.safepath import RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, mkdir_all_in_root
+from runc_py.linux.safepath import (RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, fd_path,
+                                    mkdir_all_in_root)
 from runc_py.plan.mount_options import MS_BIND
 from runc_py.plan.rootfs import DeviceStep, SymlinkStep, container_path
 
@@ -67,7 +67,7 @@ def _bind_host_node(parent: int, name: str, host_path: str) -> None:
     try:
         if stat.S_ISLNK(os.fstat(target).st_mode):
             raise OSError(errno.ELOOP, "is a symlink")
-        mount_on_fd(host_path, target, None, MS_BIND, None)
+        lsys.mount(host_path, fd_path(target), None, MS_BIND, None)
     finally:
         os.close(target)
 

@@ -20,28 +20,22 @@ imports anything lazily: the init must not load modules after pivot_root.
 """
 import errno
 import os
-import posixpath
 import stat
 from collections.abc import Callable
 
 from runc_py.errors import RuncPyError, reason
 from runc_py.linux import sys as lsys
 from runc_py.linux.devices import NULL_RDEV, create_device, create_symlink, reopen_dev_null
-from runc_py.linux.mounts import (AT_EMPTY_PATH, CGROUP2_SUPER_MAGIC, PROC_SUPER_MAGIC, bind_remount, fs_magic,
-                                  mount_flags, mount_id, mount_on_fd, mount_point_of, read_mountinfo,
-                                  set_propagation, set_recursive_attrs)
-from runc_py.linux.safepath import (STRICT, copy_tree, create_in_root, fd_path, open_in_root, open_resolved,
-                                    open_root, resolve_in_root)
+from runc_py.linux.mounts import (AT_EMPTY_PATH, PROC_SUPER_MAGIC, bind_remount, fs_magic, mount_flags, mount_id,
+                                  mount_on_fd, mount_point_of, mount_step, read_mountinfo, set_recursive_attrs)
+from runc_py.linux.safepath import fd_path, open_in_root, open_root
 from runc_py.linux.sysctl import write_sysctls
 from runc_py.plan.mount_options import (MOUNT_ATTR_RDONLY, MS_BIND, MS_MOVE, MS_NODEV, MS_NOEXEC, MS_NOSUID,
                                         MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE)
 from runc_py.plan.rootfs import (DeviceStep, MountStep, RootfsPlan, SymlinkStep, check_no_pivot_propagation,
-                                 check_proc_destination, container_path)
+                                 container_path)
 
 MNT_DETACH = 2
-OPEN_TREE_CLONE = 1
-OPEN_TREE_CLOEXEC = os.O_CLOEXEC
-CGROUP_TMPFS_FLAGS = MS_NOEXEC | MS_NOSUID | MS_NODEV
 
 
 def prepare_rootfs(plan: RootfsPlan, *, no_pivot: bool, before_pivot: Callable[[], None] | None = None) -> None:
@@ -60,7 +54,7 @@ def prepare_rootfs(plan: RootfsPlan, *, no_pivot: bool, before_pivot: Callable[[
     try:
         for step in plan.steps:
             if isinstance(step, MountStep):
-                _mount_step(root_fd, step, plan)
+                mount_step(root_fd, step, plan)
             elif isinstance(step, DeviceStep):
                 create_device(root_fd, step, plan.user_namespace)
             elif isinstance(step, SymlinkStep):
@@ -83,7 +77,9 @@ def prepare_rootfs(plan: RootfsPlan, *, no_pivot: bool, before_pivot: Callable[[
         try:
             os.makedirs(plan.cwd, 0o755, exist_ok=True)
         except OSError as err:
-            raise RuncPyError(f"mkdir {plan.cwd}: {reason(err.errno)}", path="process.cwd") from None
+            # makedirs says EEXIST for an existing non-directory; mkdir -p (and runc) say ENOTDIR
+            code = errno.ENOTDIR if isinstance(err, FileExistsError) else err.errno
+            raise RuncPyError(f"mkdir {plan.cwd}: {reason(code)}", path="process.cwd") from None
 
 
 def finish_rootfs(plan: RootfsPlan) -> None:
@@ -161,208 +157,6 @@ def _move_root(rootfs: str) -> None:
     lsys.mount(rootfs, "/", None, MS_MOVE, None)
     os.chroot(".")
     os.chdir("/")
-
-
-# --- prepare: one mounts[] entry ------------------------------------------
-
-def _mount_step(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
-    try:
-        if step.fstype in ("proc", "sysfs"):
-            target, rel = _plain_directory(root_fd, step)
-            _mount_checked(root_fd, step, target, rel, step.source, step.data)
-        elif step.fstype == "bind":
-            _bind(root_fd, step)
-        elif step.fstype == "tmpfs":
-            _tmpfs(root_fd, step)
-        elif step.fstype == "cgroup":
-            _cgroup(root_fd, step, plan)
-        else:
-            target, rel = _directory(root_fd, step)
-            _mount_checked(root_fd, step, target, rel, step.source, step.data)
-    except OSError as err:
-        detail = reason(err.errno) if err.errno else err.strerror
-        if err.filename and err.filename not in (step.source, step.destination):
-            detail = f"{err.filename}: {detail}"
-        raise RuncPyError(f'mount "{step.source}" on "{step.destination}": {detail}', path=step.field) from None
-
-
-def _plain_directory(root_fd: int, step: MountStep) -> tuple[int, str]:
-    """procfs and sysfs go on a real directory, never through a symlink
-    (runc's rule: a symlinked /proc has been an attack more than once)."""
-    parent, name = posixpath.split(step.clean_destination)
-    parent_fd, parent_rel = create_in_root(root_fd, parent, directory=True)
-    try:
-        try:
-            os.mkdir(name, 0o755, dir_fd=parent_fd)
-        except FileExistsError:
-            pass
-        fd = lsys.openat2(parent_fd, name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, 0, STRICT)
-    finally:
-        os.close(parent_fd)
-    if not stat.S_ISDIR(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise RuncPyError(f'filesystem "{step.fstype}" must be mounted on ordinary directory', path=step.field)
-    return fd, posixpath.join(parent_rel, name)
-
-
-def _directory(root_fd: int, step: MountStep) -> tuple[int, str]:
-    fd, rel = create_in_root(root_fd, step.destination, directory=True)
-    _check_proc(step, rel, source_is_procfs=False, fd=fd)
-    return fd, rel
-
-
-def _check_proc(step: MountStep, rel: str, source_is_procfs: bool, fd: int) -> None:
-    problem = check_proc_destination("/" + rel, source_is_procfs)
-    if problem:
-        os.close(fd)
-        raise RuncPyError(problem, path=step.field)
-
-
-def _mount_checked(root_fd: int, step: MountStep, target: int, rel: str, source: str | None, data: str,
-                   fstype: str | None = None) -> int:
-    """mount(2) onto `target` (an O_PATH fd, closed here), then verify the
-    new mount is what `rel` now leads to inside the root, then apply the
-    propagation options.  Returns an O_PATH fd on the new mount."""
-    flags = step.flags & ~MS_RDONLY if step.defers_readonly else step.flags
-    try:
-        before = mount_id(target)
-        mount_on_fd(source, target, step.fstype if fstype is None else fstype, flags, data)
-    finally:
-        os.close(target)
-    mounted = open_resolved(root_fd, rel)
-    try:
-        if mount_id(mounted) == before:
-            raise OSError(0, "the mount did not land on its target")
-        for propagation in step.propagation:
-            set_propagation(mounted, propagation)
-        if (step.rec_attr_set or step.rec_attr_clr) and not step.defers_readonly:
-            set_recursive_attrs(mounted, step.rec_attr_set, step.rec_attr_clr)
-    except BaseException:
-        os.close(mounted)
-        raise
-    return mounted
-
-
-def _bind(root_fd: int, step: MountStep) -> None:
-    source_fd = os.open(step.source, os.O_PATH | os.O_CLOEXEC)
-    try:
-        source_is_dir = stat.S_ISDIR(os.fstat(source_fd).st_mode)
-        source_is_procfs = fs_magic(source_fd) == PROC_SUPER_MAGIC
-    finally:
-        os.close(source_fd)
-    target, rel = create_in_root(root_fd, step.destination, directory=source_is_dir)
-    _check_proc(step, rel, source_is_procfs, target)
-    mounted = _mount_checked(root_fd, step, target, rel, step.source, "")
-    try:
-        # A bind mount takes none of the flags given with it: apply them now.
-        if step.flags & ~(MS_REC | MS_REMOUNT | MS_BIND):
-            bind_remount(mounted, step.flags & ~MS_REC)
-    finally:
-        os.close(mounted)
-
-
-def _tmpfs(root_fd: int, step: MountStep) -> None:
-    """A tmpfs on an existing directory starts with that directory's mode
-    (an explicit mode= option still wins, coming later)."""
-    data = step.data
-    rel = resolve_in_root(root_fd, step.destination)
-    try:
-        target = open_resolved(root_fd, rel)
-        existing_mode = stat.S_IMODE(os.fstat(target).st_mode)
-        data = f"mode={existing_mode:04o}" + (f",{data}" if data else "")
-    except FileNotFoundError:
-        target, rel = create_in_root(root_fd, step.destination, directory=True)
-    _check_proc(step, rel, source_is_procfs=False, fd=target)
-    underneath = -1
-    if step.copy_up:
-        # A detached copy of the directory about to be covered, to copy from.
-        underneath = lsys.open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)
-    try:
-        mounted = _mount_checked(root_fd, step, target, rel, step.source, data)
-        try:
-            if underneath >= 0:
-                copy_tree(underneath, mounted)
-        finally:
-            os.close(mounted)
-    finally:
-        if underneath >= 0:
-            os.close(underneath)
-
-
-def _cgroup(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
-    host = os.open("/sys/fs/cgroup", os.O_PATH | os.O_CLOEXEC)
-    try:
-        unified = fs_magic(host) == CGROUP2_SUPER_MAGIC
-    finally:
-        os.close(host)
-    if unified:
-        _cgroup2(root_fd, step, plan)
-    else:
-        _cgroup1(root_fd, step, plan)
-
-
-def _own_cgroups() -> dict[str, str]:
-    """/proc/self/cgroup as {controllers: path}, e.g. {"cpu,cpuacct": "/a", "": "/"}."""
-    own = {}
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            own[controllers] = path
-    return own
-
-
-def _cgroup1(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
-    """cgroup v1: a tmpfs, then one mount per hierarchy, named as on the
-    host: a fresh cgroup mount inside a cgroup namespace, else a bind of
-    our own cgroup directory; co-mounted controllers get symlinks."""
-    own = _own_cgroups()
-    tmpfs = MountStep(step.field, "tmpfs", step.destination, "tmpfs", CGROUP_TMPFS_FLAGS, "mode=755",
-                      step.propagation)
-    _tmpfs(root_fd, tmpfs)
-    seen = set()
-    for entry in read_mountinfo():
-        if entry.fstype != "cgroup":
-            continue
-        options = set(entry.super_options.split(","))
-        match = [c for c in own if c and set(c.split(",")) <= options]
-        if not match or match[0] in seen:
-            continue
-        controllers = match[0]
-        seen.add(controllers)
-        name = posixpath.basename(entry.mount_point)
-        destination = posixpath.join(step.destination, name)
-        if plan.cgroup_namespace:
-            flags = CGROUP_TMPFS_FLAGS | (step.flags & MS_RDONLY)
-            data = "none," + controllers if controllers.startswith("name=") else controllers
-            sub = MountStep(step.field, "cgroup", destination, "cgroup", flags, data, ())
-            target, rel = _directory(root_fd, sub)
-            os.close(_mount_checked(root_fd, sub, target, rel, "cgroup", data))
-        else:
-            relative = posixpath.relpath(own[controllers], entry.root)
-            source = posixpath.normpath(posixpath.join(entry.mount_point, relative))
-            _bind(root_fd, MountStep(step.field, source, destination, "bind", MS_BIND | MS_REC | step.flags, "",
-                                     step.propagation))
-        if "," in name:
-            for controller in name.split(","):
-                create_symlink(root_fd, SymlinkStep(name, posixpath.join(step.destination, controller)))
-
-
-def _cgroup2(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
-    """cgroup v2: mount cgroup2; where the kernel refuses (a user namespace
-    without a cgroup namespace) bind the host's tree, or our own cgroup in
-    it when we have a cgroup namespace, as runc."""
-    target, rel = _directory(root_fd, step)
-    try:
-        os.close(_mount_checked(root_fd, step, target, rel, step.source, step.data, fstype="cgroup2"))
-        return
-    except OSError as err:
-        if err.errno not in (errno.EPERM, errno.EBUSY):
-            raise
-    source = "/sys/fs/cgroup"
-    if plan.cgroup_namespace:
-        source = posixpath.normpath("/sys/fs/cgroup/" + _own_cgroups().get("", "/"))
-    _bind(root_fd, MountStep(step.field, source, step.destination, "bind", MS_BIND | step.flags, "",
-                             step.propagation))
 
 
 # --- finish ------------------------------------------------------------------
