@@ -18,6 +18,12 @@ def configure(path: str | None, log_format: str, debug: bool) -> None:
     _state["path"] = path or None
     _state["format"] = log_format
     _state["threshold"] = _LEVELS["debug" if debug else "warning"]
+    if path and path != "/dev/stderr":
+        # runc creates the log file on every call, empty when all went well.
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644))
+        except OSError:
+            pass  # reported when there is something to write
 
 
 def _line(level: str, msg: str) -> str:

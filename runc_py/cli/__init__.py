@@ -4,6 +4,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv in (["--version"], ["-v"]):
+        from runc_py.cli.version import version_text
+
+        print(version_text())
+        raise SystemExit(0)
     from runc_py.cli.fast import parse
 
     invocation = parse(argv)

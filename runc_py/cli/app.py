@@ -5,8 +5,8 @@ it calls the same handlers through the same dispatch.
 """
 import click
 
-from runc_py import SPEC_VERSION, __version__
 from runc_py.cli.table import COMMANDS, GLOBAL_OPTIONS, Command, Opt
+from runc_py.cli.version import version_text
 
 _TYPES = {"str": str, "int": int, "multi": str, "multi_int": int}
 
@@ -39,12 +39,6 @@ def _click_command(cmd: Command) -> click.Command:
                                            "ignore_unknown_options": any(a.rest for a in cmd.args)})
 
 
-def _version_text() -> str:
-    import platform
-
-    return f"runc-py version {__version__}\nspec: {SPEC_VERSION}\npython: {platform.python_version()}"
-
-
 def build() -> click.Group:
     def group_callback(**globals_):
         click.get_current_context().obj = globals_
@@ -54,7 +48,7 @@ def build() -> click.Group:
         params=[_click_option(o) for o in GLOBAL_OPTIONS]
         + [click.Option(["--version", "-v"], is_flag=True, expose_value=False, is_eager=True,
                         help="print the version",
-                        callback=lambda ctx, _p, v: v and (click.echo(_version_text()), ctx.exit(0)))],
+                        callback=lambda ctx, _p, v: v and (click.echo(version_text()), ctx.exit(0)))],
         help="runc-py: an Open Container Initiative runtime, a drop-in for runc.",
         context_settings={"help_option_names": ["--help", "-h"]},
     )
@@ -73,7 +67,29 @@ def run(argv: list[str]) -> int:
         return done.exit_code
     except click.ClickException as err:
         err.show()
-        log.error(err.format_message())
+        log_file, log_format = _log_flags(argv)
+        if log_file:  # without --log, show() already told stderr
+            log.configure(log_file, log_format, False)
+            log.error(err.format_message())
         return 1
     except click.Abort:
         return 1
+
+
+def _log_flags(argv: list[str]) -> tuple[str | None, str]:
+    """--log and --log-format among the global flags of an argv that failed
+    to parse, so the usage error still reaches the log file (containerd
+    reads errors from there)."""
+    found = {"--log": None, "--log-format": "text"}
+    takes_value = {n for o in GLOBAL_OPTIONS if o.kind != "bool" for n in o.names}
+    words = iter(argv)
+    for word in words:
+        if not word.startswith("-"):
+            break
+        name, eq, value = word.partition("=")
+        if name in takes_value and not eq:
+            value = next(words, "")
+        if name in found:
+            found[name] = value
+    fmt = found["--log-format"] if found["--log-format"] in ("text", "json") else "text"
+    return found["--log"], fmt

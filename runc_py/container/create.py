@@ -10,6 +10,7 @@ import os
 import time
 
 from runc_py.container.cleanup import Undo
+from runc_py.container.ids import validate_container_id
 from runc_py.container.oci_state import hook_state, rfc3339_nano
 from runc_py.container.processes import kill_and_wait
 from runc_py.container.state import LockedContainer, StateStore, write_file_atomically
@@ -44,6 +45,7 @@ def create_container(store: StateStore, container_id: str, opts: CreateOptions, 
     """Create the container; return its state record.  The init is left
     blocked on the exec FIFO.  `spec` is the loaded config when the caller
     already has it."""
+    validate_container_id(container_id)
     bundle = os.path.abspath(opts.bundle or ".")
     if opts.pid_file:
         opts.pid_file = os.path.abspath(opts.pid_file)

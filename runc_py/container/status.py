@@ -8,6 +8,7 @@ while the exec FIFO exists (start removes it); `running` otherwise.
 import os
 
 from runc_py.container.state import EXEC_FIFO
+from runc_py.linux.cgroups import record_is_frozen
 
 
 def process_start_time(pid: int) -> int | None:
@@ -36,14 +37,8 @@ def container_status(record: dict, container_dir: str) -> str:
         return "creating" if record.get("pid", 0) == 0 or init_alive(record) else "stopped"
     if not init_alive(record):
         return "stopped"
-    if record.get("cgroup") and _frozen(record):
+    if record.get("cgroup") and record_is_frozen(record["cgroup"]):
         return "paused"
     if os.path.exists(container_dir + "/" + EXEC_FIFO):
         return "created"
     return "running"
-
-
-def _frozen(record: dict) -> bool:
-    from runc_py.linux.cgroups import CgroupManager
-
-    return CgroupManager.from_record(record["cgroup"]).is_frozen()

@@ -8,8 +8,35 @@ reports that it is unavailable).
     state["cgroup"] = mgr.record()      # now exactly what was made
     ...
     CgroupManager.from_record(state["cgroup"]).destroy()
-"""
-from runc_py.linux.cgroups.files import CgroupError
-from runc_py.linux.cgroups.manager import CgroupManager, open_cgroup
 
-__all__ = ["CgroupError", "CgroupManager", "open_cgroup"]
+The names are loaded on first use: `state` and `list` only need
+`record_is_frozen`, and must not pay for importing the whole manager.
+"""
+
+__all__ = ["CgroupError", "CgroupManager", "open_cgroup", "record_is_frozen"]
+
+
+def __getattr__(name: str):
+    if name in ("CgroupManager", "open_cgroup"):
+        from runc_py.linux.cgroups import manager
+
+        return getattr(manager, name)
+    if name == "CgroupError":
+        from runc_py.linux.cgroups.files import CgroupError
+
+        return CgroupError
+    raise AttributeError(name)
+
+
+def record_is_frozen(record: dict) -> bool:
+    """Whether the cgroup a manager record describes is frozen, read straight
+    from the freezer files (v1 freezer.state, v2 cgroup.events)."""
+    paths = record.get("paths") or {}
+    try:
+        if record.get("mode") == "v2":
+            with open(paths[""] + "/cgroup.events") as f:
+                return "frozen 1\n" in f.read()
+        with open(paths["freezer"] + "/freezer.state") as f:
+            return f.read().strip() == "FROZEN"
+    except (KeyError, OSError):
+        return False
