@@ -104,8 +104,11 @@ def _run(args: argparse.Namespace, session: Session, report: dict) -> int:
     report["header"] = host_header(session.runtimes, skipped)
     report["options"] = vars(args)
     print(render_header(report["header"]), flush=True)
-    running = [rt for rt in session.runtimes if rt.runs_containers]
-    for name in ORDER if args.benchmark == "all" else [args.benchmark]:
+    for number, name in enumerate(ORDER if args.benchmark == "all" else [args.benchmark]):
+        if number:
+            for change in probe_containers(session, bundle):
+                print(f"\n{change}", flush=True)
+        running = [rt for rt in session.runtimes if rt.runs_containers]
         if name == "lifecycle":
             data, tables = lifecycle.run(session, running, args.rounds, args.warmup, bundle)
         elif name == "startup":
@@ -117,6 +120,7 @@ def _run(args: argparse.Namespace, session: Session, report: dict) -> int:
             config_bundle = make_bundle(session.path("spec-bundle"), runc.path, err)
             runcpy = next((rt.path for rt in wanted if rt.name == "runc-py"), None)
             data, tables = validate.run(session, runcpy, args.rounds, config_bundle)
+        data["runtimes_running_containers"] = [rt.name for rt in running]
         report["benchmarks"][name] = data
         for table in tables:
             print("\n" + table.render(), flush=True)

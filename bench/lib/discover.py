@@ -26,11 +26,20 @@ def discover(session: Session, candidates: list[Runtime]) -> list[dict]:
     return skipped
 
 
-def probe_containers(session: Session, bundle: str) -> None:
-    """Mark the "if-runs" runtimes that refuse to run a container here."""
+def probe_containers(session: Session, bundle: str) -> list[str]:
+    """Mark the "if-runs" runtimes that refuse to run a container here now;
+    return a line for each whose answer changed since the last probe (crun's
+    depends on the controllers the cgroup2 mount lists, which other work on
+    the host can change)."""
+    changes = []
     for rt in session.runtimes:
         if rt.policy == "if-runs":
+            before = rt.runs_containers
             _probe(session, rt, bundle)
+            if rt.runs_containers != before:
+                changes.append(f"{rt.name} now " + ("runs containers" if rt.runs_containers
+                                                    else f"refuses: {rt.refusal}"))
+    return changes
 
 
 def _version(session: Session, rt: Runtime) -> str:
@@ -45,6 +54,7 @@ def _version(session: Session, rt: Runtime) -> str:
 def _probe(session: Session, rt: Runtime, bundle: str) -> None:
     """One create + delete; a refusal leaves the runtime out of container benchmarks."""
     cid = session.new_id(rt, "probe")
+    rt.runs_containers, rt.refusal = True, ""
     try:
         session.create(rt, cid, bundle, step="probe create")
     except StepFailed as e:
