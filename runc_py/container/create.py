@@ -20,11 +20,13 @@ from runc_py.errors import RuncPyError
 from runc_py.linux.cgroups import open_cgroup
 from runc_py.linux.namespaces import NamespacePlan, open_join_targets, write_id_maps
 from runc_py.plan import process as process_plan
+from runc_py.linux.sysctl import refuse_host_netns
 from runc_py.plan.rootfs import plan_rootfs
 from runc_py.process.channel import Channel, channel_pair
 from runc_py.process.context import InitContext
 from runc_py.process.init import run_stage_child
 from runc_py.spec.load import load_config
+from runc_py.spec.model import to_json
 
 
 class CreateOptions:
@@ -56,6 +58,7 @@ def create_container(store: StateStore, container_id: str, opts: CreateOptions, 
     _check_terminal_options(spec, opts)
     ns_plan = NamespacePlan(spec.linux.namespaces if spec.linux else ())
     rootfs_plan = plan_rootfs(spec, bundle)
+    refuse_host_netns(rootfs_plan)
     with store.create(container_id) as container:
         undo = Undo()
         undo.push("remove state directory", container.remove)
@@ -89,6 +92,7 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
         "shared_pid_ns": not ns_plan.creates("pid"),
         "cgroup": None,
         "hooks": hooks_to_record(spec.hooks),
+        "exec": _exec_defaults(spec, opts),
     }
     container.write(record)
 
@@ -238,6 +242,16 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
         hooks_create_container=hooks.create_container or () if hooks else (),
         hooks_start_container=hooks.start_container or () if hooks else (),
     )
+
+
+def _exec_defaults(spec, opts: CreateOptions) -> dict:
+    """What `exec` builds its process from: as runc, the container's config
+    as it was at create time (runc_py.container.exec)."""
+    linux = spec.linux
+    return {"process": to_json(spec.process),
+            "seccomp": to_json(linux.seccomp) if linux and linux.seccomp else None,
+            "namespaces": [ns.type for ns in linux.namespaces or ()] if linux else [],
+            "no_new_keyring": opts.no_new_keyring}
 
 
 def _prepare_seccomp(linux):

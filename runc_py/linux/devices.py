@@ -35,7 +35,9 @@ def create_device(root_fd: int, dev: DeviceStep, bind_from_host: bool) -> None:
                 _mknod(parent, name, dev)
                 return
             except FileExistsError:
-                return  # runc keeps a node (or anything) already there
+                if dev.field is not None:
+                    _check_existing_node(parent, name, dev)
+                return  # a default device already there is kept, as runc does
             except PermissionError:
                 pass  # not allowed here (user namespace, or a device cgroup): bind instead
         _bind_host_node(parent, name, dev.path)
@@ -44,6 +46,15 @@ def create_device(root_fd: int, dev: DeviceStep, bind_from_host: bool) -> None:
         raise RuncPyError(f"{what} {dev.path}: {reason(err.errno)}", path=field) from None
     finally:
         os.close(parent)
+
+
+def _check_existing_node(parent: int, name: str, dev: DeviceStep) -> None:
+    """config-linux.md, Devices: "If a file already exists at path that does
+    not match the requested device, the runtime MUST generate an error"."""
+    st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    if stat.S_IFMT(st.st_mode) != dev.file_type or st.st_rdev != os.makedev(dev.major, dev.minor):
+        raise RuncPyError(f"{dev.path} already exists and is not the requested device "
+                          f"({dev.major}:{dev.minor})", path=dev.field)
 
 
 def _mknod(parent: int, name: str, dev: DeviceStep) -> None:

@@ -44,8 +44,14 @@ def capability_sets(caps) -> CapabilitySets:
                           inheritable, capability_mask(caps.ambient) & permitted & inheritable)
 
 
+RLIM_INFINITY = -1  # Python's resource.RLIM_INFINITY; config.json writes it as 2**64 - 1
+
+
 def rlimit_values(rlimits) -> list[tuple[int, int, int]]:
-    return [(RLIMITS[r.type], r.soft, r.hard) for r in rlimits or ()]
+    def value(v: int) -> int:
+        return RLIM_INFINITY if v >= 2**63 else v
+
+    return [(RLIMITS[r.type], value(r.soft), value(r.hard)) for r in rlimits or ()]
 
 
 def parse_cpu_list(text: str) -> set[int]:
