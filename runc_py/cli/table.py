@@ -78,6 +78,36 @@ PRESERVE_FDS = Opt(("--preserve-fds",), "preserve_fds",
 FORMAT = Opt(("--format", "-f"), "format", "select one of: table or json (default: \"table\")",
              default="table", choices=("table", "json"))
 
+MEMORY_SIZE_NOTE = " (in bytes; k, m, g suffixes as runc)"
+UPDATE_OPTIONS = (
+    Opt(("--resources", "-r"), "resources",
+        "path to the file containing the resources to update or '-' to read from the standard input "
+        "(a runtime-spec LinuxResources JSON object; unchanged values can be omitted; all other "
+        "resource flags are then ignored)"),
+    Opt(("--blkio-weight",), "blkio_weight", "Specifies per cgroup weight, range is from 10 to 1000",
+        kind="int", default=0),
+    Opt(("--cpu-period",), "cpu_period",
+        "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"),
+    Opt(("--cpu-quota",), "cpu_quota", "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period"),
+    Opt(("--cpu-share",), "cpu_share", "CPU shares (relative weight vs. other containers)"),
+    Opt(("--cpu-rt-period",), "cpu_rt_period",
+        "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default"),
+    Opt(("--cpu-rt-runtime",), "cpu_rt_runtime",
+        "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period"),
+    Opt(("--cpuset-cpus",), "cpuset_cpus", "CPU(s) to use"),
+    Opt(("--cpuset-mems",), "cpuset_mems", "Memory node(s) to use"),
+    Opt(("--kernel-memory",), "kernel_memory", "Kernel memory limit (ignored, with a warning, as runc does)"),
+    Opt(("--kernel-memory-tcp",), "kernel_memory_tcp",
+        "Kernel memory limit for tcp buffer (ignored, with a warning, as runc does)"),
+    Opt(("--memory",), "memory", "Memory limit" + MEMORY_SIZE_NOTE),
+    Opt(("--memory-reservation",), "memory_reservation", "Memory reservation or soft_limit" + MEMORY_SIZE_NOTE),
+    Opt(("--memory-swap",), "memory_swap",
+        "Total memory usage (memory + swap); set '-1' to enable unlimited swap"),
+    Opt(("--pids-limit",), "pids_limit", "Maximum number of pids allowed in the container", kind="int", default=0),
+    Opt(("--l3-cache-schema",), "l3_cache_schema", "The string of Intel RDT/CAT L3 cache schema"),
+    Opt(("--mem-bw-schema",), "mem_bw_schema", "The string of Intel RDT/MBA memory bandwidth schema"),
+)
+
 COMMANDS: tuple[Command, ...] = (
     Command("create", "create a container", "runc_py.cli.lifecycle:create",
             (BUNDLE, CONSOLE_SOCKET, PID_FILE, NO_PIVOT, NO_NEW_KEYRING, PRESERVE_FDS), (CONTAINER_ID,)),
@@ -85,6 +115,11 @@ COMMANDS: tuple[Command, ...] = (
             "runc_py.cli.lifecycle:delete",
             (Opt(("--force", "-f"), "force", "Forcibly deletes the container if it is still running (uses SIGKILL)",
                  kind="bool"),), (CONTAINER_ID,)),
+    Command("events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+            "runc_py.cli.resources_cmd:events",
+            (Opt(("--interval",), "interval", "set the stats collection interval", default="5s"),
+             Opt(("--stats",), "stats", "display the container's stats then exit", kind="bool")),
+            (CONTAINER_ID,)),
     Command("features", "show the enabled features", "runc_py.cli.inspect:features"),
     Command("kill", "kill sends the specified signal (default: SIGTERM) to the container's init process",
             "runc_py.cli.lifecycle:kill",
@@ -93,6 +128,12 @@ COMMANDS: tuple[Command, ...] = (
             (CONTAINER_ID, Arg("signal", "[signal]", required=False))),
     Command("list", "lists containers started by runc-py with the given root", "runc_py.cli.inspect:list_",
             (FORMAT, Opt(("--quiet", "-q"), "quiet", "display only container IDs", kind="bool"))),
+    Command("pause", "pause suspends all processes inside the container", "runc_py.cli.resources_cmd:pause",
+            (), (CONTAINER_ID,)),
+    Command("ps", "ps displays the processes running inside a container", "runc_py.cli.resources_cmd:ps",
+            (FORMAT,), (CONTAINER_ID, Arg("ps_args", "[ps options]", required=False, rest=True))),
+    Command("resume", "resumes all processes that have been previously paused", "runc_py.cli.resources_cmd:resume",
+            (), (CONTAINER_ID,)),
     Command("run", "create and run a container", "runc_py.cli.lifecycle:run",
             (BUNDLE, CONSOLE_SOCKET,
              Opt(("--detach", "-d"), "detach", "detach from the container's process", kind="bool"),
@@ -107,6 +148,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", "executes the user defined process in a created container", "runc_py.cli.lifecycle:start",
             (), (CONTAINER_ID,)),
     Command("state", "output the state of a container", "runc_py.cli.inspect:state", (), (CONTAINER_ID,)),
+    Command("update", "update container resource constraints", "runc_py.cli.resources_cmd:update",
+            UPDATE_OPTIONS, (CONTAINER_ID,)),
 )
 
 

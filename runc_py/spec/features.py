@@ -69,12 +69,12 @@ def capabilities() -> list[str]:
 
 
 def cgroup() -> dict:
-    """Not supported yet: runc_py/linux/cgroups/ has the v1 and v2 writers
-    but not yet `open_cgroup`, the manager that creates a container's cgroup
-    and applies `linux.resources` (runc_py.container.create calls it).  When
-    it lands, this section reads which managers it has (v1, v2, systemd,
-    systemdUser) and whether they apply `linux.resources.rdma`."""
-    return {"v1": False, "v2": False, "systemd": False, "systemdUser": False, "rdma": False}
+    """runc_py.linux.cgroups' cgroupfs manager drives v1 hierarchies (on v1
+    and hybrid hosts) and cgroup2 (v1.py, v2.py), and both write
+    `linux.resources.rdma` to rdma.max (v1.set_rdma, v2.set_rdma).  Its
+    systemd driver (systemd.py) only explains that it is not implemented,
+    so systemd and systemdUser are false."""
+    return {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": True}
 
 
 def seccomp_section() -> dict:
