@@ -8,7 +8,7 @@ import time
 
 import pytest
 from conftest import BUSYBOX, CGROUP_ROOT, leftovers, wait_for
-from standin_model import (LinuxCPU, LinuxDevice, LinuxDeviceRule, LinuxHugepageLimit, LinuxMemory,
+from runc_py.spec.model import (LinuxCPU, LinuxDevice, LinuxDeviceRule, LinuxHugepageLimit, LinuxMemory,
                            LinuxPids, LinuxResources)
 
 from runc_py.linux.cgroups import CgroupError, open_cgroup

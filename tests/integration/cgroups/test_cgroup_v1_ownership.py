@@ -8,7 +8,7 @@ import sys
 import time
 
 from conftest import BUSYBOX, CGROUP_ROOT, hierarchies, leftovers, wait_for
-from standin_model import LinuxMemory, LinuxPids, LinuxResources
+from runc_py.spec.model import LinuxMemory, LinuxPids, LinuxResources
 
 from runc_py.linux.cgroups import CgroupManager
 
@@ -93,7 +93,7 @@ def test_record_before_create_is_enough_after_a_crash(lab):
     mgr = lab.manager(LinuxResources(pids=LinuxPids(limit=10)))
     planned = json.loads(json.dumps(mgr.record()))
     assert not planned["complete"] and planned["created"]
-    code = ("import json,os,sys\nsys.path.insert(0, sys.argv[1])\nfrom standin_model import *\n"
+    code = ("import json,os,sys\nsys.path.insert(0, sys.argv[1])\nfrom runc_py.spec.model import *\n"
             "from runc_py.linux.cgroups import open_cgroup\n"
             "mgr = open_cgroup(sys.argv[2], sys.argv[3], LinuxResources(pids=LinuxPids(limit=10)))\n"
             "mgr.create()\nos.kill(os.getpid(), 9)\n")

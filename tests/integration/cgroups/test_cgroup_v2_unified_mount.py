@@ -14,7 +14,7 @@ import time
 
 import pytest
 from conftest import BUSYBOX, CGROUP_ROOT, wait_for
-from standin_model import LinuxDeviceRule, LinuxResources
+from runc_py.spec.model import LinuxDeviceRule, LinuxResources
 
 from runc_py.linux.cgroups import open_cgroup
 from runc_py.linux.cgroups.detect import V2, Host

@@ -5,7 +5,7 @@ import itertools
 import struct
 
 import pytest
-from standin_model import LinuxDevice, LinuxDeviceRule
+from runc_py.spec.model import LinuxDevice, LinuxDeviceRule
 
 from runc_py.linux.cgroups.devices_bpf import assemble
 from runc_py.linux.cgroups.devices_rules import (DeviceRule, Emulator, cgroup_string, emulate,

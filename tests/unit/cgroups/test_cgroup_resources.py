@@ -1,7 +1,7 @@
 """Which controllers a spec asks for, kernel-memory warnings, and the
 systemd driver's refusal."""
 import pytest
-from standin_model import LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxPids, LinuxResources
+from runc_py.spec.model import LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxPids, LinuxResources
 
 from runc_py.linux.cgroups import CgroupError
 from runc_py.linux.cgroups.resources import kernel_memory_warnings, rdma_line, required_controllers

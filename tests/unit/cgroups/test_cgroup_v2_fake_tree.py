@@ -10,7 +10,7 @@ and the real cgroup2 mount)."""
 import os
 
 import pytest
-from standin_model import (LinuxBlockIO, LinuxCPU, LinuxHugepageLimit, LinuxMemory,
+from runc_py.spec.model import (LinuxBlockIO, LinuxCPU, LinuxHugepageLimit, LinuxMemory,
                            LinuxNetwork, LinuxPids, LinuxResources, LinuxThrottleDevice)
 
 from runc_py.linux.cgroups import CgroupError, CgroupManager, open_cgroup
