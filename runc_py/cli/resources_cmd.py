@@ -7,9 +7,11 @@ def update(g: GlobalOptions, container_id: str, resources: str | None, l3_cache_
            mem_bw_schema: str | None, **flags) -> int:
     from runc_py.container.update import UpdateFlags, read_resources_file, resources_from_flags, update_container
 
+    store = StateStore(g.root)
+    store.peek(container_id)  # as runc, a missing container is the first error, before bad values
     # As runc: with --resources, every other resource flag is ignored.
     new = read_resources_file(resources) if resources else resources_from_flags(UpdateFlags(**flags))
-    update_container(StateStore(g.root), container_id, new, l3_cache_schema, mem_bw_schema)
+    update_container(store, container_id, new, l3_cache_schema, mem_bw_schema)
     return 0
 
 

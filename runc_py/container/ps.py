@@ -36,7 +36,9 @@ def ps_table(pids: list[int], ps_args: tuple[str, ...]) -> str:
         proc = subprocess.run(["ps", *(ps_args or ("-ef",))], stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
     except OSError as err:
-        raise RuncPyError(f"exec: \"ps\": {err.strerror}") from None
+        from runc_py.errors import reason
+
+        raise RuncPyError(f'exec: "ps": {reason(err.errno)}') from None
     if proc.returncode != 0:
         raise RuncPyError(f"exit status {proc.returncode}: {proc.stdout}")
     lines = proc.stdout.split("\n")

@@ -74,9 +74,9 @@ def read_resources_file(path: str) -> LinuxResources:
             with open(path, "rb") as f:
                 data = f.read()
     except OSError as err:
-        from runc_py.errors import describe_os_error
+        from runc_py.errors import reason
 
-        raise RuncPyError(describe_os_error(err)) from None
+        raise RuncPyError(f"{'read' if path == '-' else 'open'} {source}: {reason(err.errno)}") from None
     try:
         doc = jsonio.loads(data)
     except UnicodeDecodeError as err:
