@@ -321,8 +321,9 @@ def _uts_names(doc: dict, namespaces: dict, findings: Findings) -> None:
 
 def _id_mappings(linux: dict, namespaces: dict, findings: Findings) -> None:
     """A new user namespace needs both mappings (nothing could write its
-    uid_map otherwise); mappings without a user namespace would be silently
-    meaningless, so runc refuses them, and so do we."""
+    uid_map otherwise).  Mappings without a user namespace do nothing: runc
+    1.1.5 silently ignores them, later runc refuses them, and so do we, since
+    a config that asks for a mapping it will not get is a mistake."""
     for key in ("uidMappings", "gidMappings"):
         mappings = linux.get(key)
         if "user" not in namespaces:
