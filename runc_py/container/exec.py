@@ -19,7 +19,7 @@ the exit status (128+signal when killed).
 import os
 
 from runc_py import jsonio, log
-from runc_py.container.create import _last_cap, _sched_args, write_pid_file
+from runc_py.container.create import _kill_and_reap, _last_cap, _reap, _sched_args, write_pid_file
 from runc_py.container.state import LockedContainer, StateStore
 from runc_py.container.status import container_status, init_alive
 from runc_py.errors import RuncPyError
@@ -33,7 +33,6 @@ from runc_py.process.exec_init import ExecContext, run_exec_stage
 from runc_py.spec.model import LinuxNamespace, LinuxSeccomp, Process, from_json
 
 PR_SET_CHILD_SUBREAPER = 36
-SIGKILL = 9
 # runc's --cap adds to these sets; not to inheritable (CVE-2022-29162), so an
 # ambient capability only takes where the config already has it inheritable.
 _CAP_FLAG_SETS = ("bounding", "effective", "permitted", "ambient")
@@ -200,11 +199,9 @@ def _launch(container: LockedContainer, record: dict, opts: ExecOptions, proxy_f
             _reap(pid)
         raise
     except BaseException:
-        _kill(stage_pid)
-        _reap(stage_pid)
+        _kill_and_reap(stage_pid)
         if pid:
-            _kill(pid)
-            _reap(pid)
+            _kill_and_reap(pid)
         raise
     finally:
         parent_end.close()
@@ -329,17 +326,3 @@ def _below(base: str, sub: str, value: str) -> str:
     if path != base and not path.startswith(base + "/"):
         raise RuncPyError(f"--cgroup {value}: {sub!r} is not below the container's cgroup")
     return path
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, SIGKILL)
-    except ProcessLookupError:
-        pass

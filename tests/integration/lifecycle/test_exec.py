@@ -13,6 +13,7 @@ import time
 import pytest
 
 from helpers import new_bundle
+from test_inside import status_field
 
 # A stand-in for containerd's shim: a child subreaper that runs the runtime,
 # so a detached exec'd process is reparented to it, and that reaps whatever
@@ -68,13 +69,6 @@ def wait_for_file(path, timeout=10.0):
         assert time.monotonic() < deadline, f"{path} never appeared"
         time.sleep(0.02)
     return open(path, "rb").read()
-
-
-def status_field(text, name):
-    for line in text.splitlines():
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1].split()
-    raise AssertionError(f"{name} not in {text}")
 
 
 def test_output_and_exit_status(runtime, running):
