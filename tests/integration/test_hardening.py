@@ -119,7 +119,9 @@ def test_no_host_fd_reaches_an_exec(runtime, tmp_path):
 
 @pytest.mark.parametrize("leak", [True, False], ids=["caller-leaks-3-10", "runtime-own-fds"])
 def test_cwd_through_a_leaked_fd_stays_inside(runc_py, tmp_path, leak):
-    """runc 1.1.5 has this bug (fixed in 1.1.12): runc-py only."""
+    """runc-py only: a refusal is recognised by runc-py's words (process.cwd).
+    runc 1.1.5 is in the CVE's affected range (fixed in 1.1.12) but on this
+    host refuses these cwds ("mkdir /proc/self/fd/N: not a directory")."""
     host_dir = tmp_path / "host-secret"
     host_dir.mkdir()
     for n in range(3, 11):
