@@ -19,8 +19,8 @@ from runc_py.container.stored_hooks import hooks_to_record
 from runc_py.errors import RuncPyError
 from runc_py.linux.cgroups import open_cgroup
 from runc_py.linux.namespaces import NamespacePlan, open_join_targets, write_id_maps
-from runc_py.plan import process as process_plan
 from runc_py.linux.sysctl import refuse_host_netns
+from runc_py.plan import process as process_plan
 from runc_py.plan.rootfs import plan_rootfs
 from runc_py.process.channel import Channel, channel_pair
 from runc_py.process.context import InitContext

@@ -161,20 +161,10 @@ def merge_resources(current: LinuxResources, new: LinuxResources) -> LinuxResour
 
 
 def current_resources(record: dict) -> LinuxResources:
-    """What the last update stored, else the resources the container was
-    created with (its bundle's config.json; an empty set when that is gone
-    or no longer valid: update then writes only the new values)."""
+    """The resources create recorded, or the last update stored (config.json
+    may have changed since: it is not read again)."""
     stored = record.get("resources")
-    if stored is not None:
-        return from_json(LinuxResources, stored)
-    from runc_py.spec.load import load_config
-
-    try:
-        spec = load_config(record["bundle"])
-    except RuncPyError as err:
-        log.debug(f"update: starting from empty resources: {err}")
-        return LinuxResources()
-    return (spec.linux.resources if spec.linux else None) or LinuxResources()
+    return LinuxResources() if stored is None else from_json(LinuxResources, stored)
 
 
 def update_container(store: StateStore, container_id: str, new: LinuxResources | None,

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from runc_py.spec.rules import key_path
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "spec_schemas"
+# runc_py/schemas is spec_schemas/ (a link in the source tree, a copy in a
+# built wheel), so an installed runc-py explains faults as the source tree does.
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 BASE_URI = "https://runc-py.invalid/spec_schemas/"
 # What each kind of document is checked against.
 SCHEMAS = {
