@@ -93,6 +93,8 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
         "cgroup": None,
         "hooks": hooks_to_record(spec.hooks),
         "exec": _exec_defaults(spec, opts),
+        # what `update` merges into; config.json may change after create
+        "resources": to_json(spec.linux.resources) if spec.linux and spec.linux.resources else None,
     }
     container.write(record)
 
