@@ -295,3 +295,35 @@ def test_tty_through_console_socket(runtime, running, tmp_path):
             os.close(master)
         listener.close()
         caller.finish()
+
+
+def test_exec_gets_the_containers_seccomp_filter(runtime, running):
+    def edit(config):
+        config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+    cid, _ = running(edit)
+    out = runtime.run("exec", cid, "sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/x 2>&1; echo rc=$?",
+                      check=False).stdout
+    assert "Seccomp:\t2" in out
+    assert "Permission denied" in out and "rc=1" in out
+
+
+def test_foreground_exec_forwards_signals(runtime, running, tmp_path):
+    cid, _ = running()
+    out = tmp_path / "exec-out"
+    with open(out, "w") as stdout:
+        proc = subprocess.Popen(runtime.cmd("exec", cid, "sh", "-c",
+                                            "trap 'echo got TERM; exit 42' TERM; echo ready; "
+                                            "while true; do sleep 0.05; done"),
+                                stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while "ready" not in out.read_text():
+            assert time.monotonic() < deadline, "the exec'd process never started"
+            time.sleep(0.02)
+        proc.send_signal(15)
+        assert proc.wait(timeout=10) == 42
+        assert "got TERM" in out.read_text()
+    finally:
+        proc.kill()
+        proc.wait()
