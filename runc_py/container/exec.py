@@ -111,6 +111,11 @@ def exec_in_container(store: StateStore, container_id: str, opts: ExecOptions) -
     """Run the process; its exit status in the foreground, 0 once detached.
     `opts.process` is a `--process` file's Process, or ProcessOverrides."""
     proxy = None
+    forwarder = None
+    if not opts.detach:  # `signal` costs an enum import: not on containerd's detached path
+        from runc_py.process.foreground import SignalForwarder
+
+        forwarder = SignalForwarder()
     try:
         with store.open(container_id) as container:
             record = container.read()
@@ -140,13 +145,13 @@ def exec_in_container(store: StateStore, container_id: str, opts: ExecOptions) -
         write_pid_file(opts.pid_file, pid)
     if opts.detach:
         return 0
-    from runc_py.container.run import _forward_signals, _wait_for
+    from runc_py.process.foreground import wait_for_exit
 
-    _forward_signals(pid)
+    forwarder.target(pid)
     if proxy is not None:
         proxy.start()
     try:
-        return _wait_for(pid)
+        return wait_for_exit(pid)
     finally:
         if proxy is not None:
             proxy.stop()
