@@ -1,22 +1,21 @@
-"""Everything the container init needs, decided by the parent before fork.
+"""Everything a container process needs, decided by the parent before fork.
 
-The init carries out these facts; it looks nothing up by name and imports
-nothing once it has pivoted into the container's root.
+The child carries out these facts; it looks nothing up by name and imports
+nothing once it is inside the container's root.  `ProcessContext` is what
+the container's init and an exec'd process share (the process the user
+asked for); each adds what only it needs.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from runc_py.linux.capabilities import CapabilitySets
 from runc_py.linux.namespaces import NamespacePlan
 
 
-@dataclass
-class InitContext:
+@dataclass(kw_only=True)
+class ProcessContext:
     container_id: str
-    ns_plan: NamespacePlan
     join_targets: list            # [(type, fd, index)] opened by the parent
-    rootfs_plan: Any              # runc_py.plan.rootfs.RootfsPlan
-    no_pivot: bool
     caps: CapabilitySets
     last_cap: int
     rlimits: list                 # [(resource, soft, hard)]
@@ -29,28 +28,34 @@ class InitContext:
     umask: int | None
     no_new_privileges: bool
     oom_score_adj: int | None
-    personality: int | None
     ioprio: int | None
     sched: dict | None            # keyword args of linux.sys.sched_setattr
     cpu_affinity: set | None      # execCPUAffinity.final
-    hostname: str | None
-    domainname: str | None
     new_keyring: bool
     preserve_fds: int
-    fifo_fd: int                  # exec FIFO, opened O_RDONLY|O_NONBLOCK by the parent
-    console_fd: int | None        # connected --console-socket, when process.terminal
+    console_fd: int | None        # console socket or run's own proxy, when process.terminal
     console_size: Any = None      # process.consoleSize
-    uid_mappings: tuple = ()
-    gid_mappings: tuple = ()
-    time_offsets: Any = None
+    personality: int | None = None  # linux.personality: the init's alone
     seccomp: Any = None           # a runc_py.linux.seccomp prepared filter
     seccomp_listener_fd: int | None = None  # connected to linux.seccomp.listenerPath
-    seccomp_metadata: str | None = None
     seccomp_payload: bytes = b""  # the container process state for the agent
     apparmor_profile: str | None = None
     selinux_label: str | None = None
-    lsm: Any = None               # labels prepared by the init itself
+    lsm: Any = None               # labels prepared by the child itself
+
+
+@dataclass(kw_only=True)
+class InitContext(ProcessContext):
+    ns_plan: NamespacePlan
+    rootfs_plan: Any              # runc_py.plan.rootfs.RootfsPlan
+    no_pivot: bool
+    hostname: str | None
+    domainname: str | None
+    fifo_fd: int                  # exec FIFO, opened O_RDONLY|O_NONBLOCK by the parent
+    uid_mappings: tuple = ()
+    gid_mappings: tuple = ()
+    time_offsets: Any = None
+    seccomp_metadata: str | None = None
     hooks_create_container: tuple = ()
     hooks_start_container: tuple = ()
     hook_state: Callable[[str, int], bytes] | None = None
-    keep_fds: list = field(default_factory=list)

@@ -14,48 +14,22 @@ parent then reads end-of-file when execve succeeded, or the error.
 """
 import os
 from dataclasses import dataclass
-from typing import Any
 
-from runc_py.linux.capabilities import CapabilitySets
 from runc_py.linux.lsm import prepare_exec_label
 from runc_py.linux.namespaces import join_namespaces
 from runc_py.process.channel import Channel
 from runc_py.process.console import attach_terminal
+from runc_py.process.context import ProcessContext
 from runc_py.process.finalize import exec_user_process, join_keyring, prepare_process, write_proc_self
 from runc_py.process.stage import report_error, run_stage
 
 
-@dataclass
-class ExecContext:
-    container_id: str
-    join_targets: list            # [(type, fd, index)], mount excluded, user first
+@dataclass(kw_only=True)
+class ExecContext(ProcessContext):
+    """join_targets exclude the mount namespace (user first): the exec'd
+    process joins that one itself, so that its cwd is never a host directory."""
+
     mount_target: list            # [(type, fd, index)] of the mount namespace, or []
-    caps: CapabilitySets
-    last_cap: int
-    rlimits: list                 # [(resource, soft, hard)]
-    args: list[str]
-    env: list[str]
-    cwd: str
-    uid: int
-    gid: int
-    additional_gids: list[int]
-    umask: int | None
-    no_new_privileges: bool
-    oom_score_adj: int | None
-    ioprio: int | None
-    sched: dict | None
-    cpu_affinity: set | None
-    new_keyring: bool
-    preserve_fds: int
-    console_fd: int | None        # console socket or run-in-foreground proxy, when terminal
-    console_size: Any = None
-    seccomp: Any = None           # a runc_py.linux.seccomp prepared filter
-    seccomp_listener_fd: int | None = None
-    seccomp_payload: bytes = b""
-    apparmor_profile: str | None = None
-    selinux_label: str | None = None
-    personality: int | None = None  # the init's alone (linux.personality)
-    lsm: Any = None
 
 
 def run_exec_stage(ctx: ExecContext, ch: Channel) -> None:
