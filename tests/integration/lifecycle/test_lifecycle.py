@@ -157,9 +157,15 @@ def test_run_reports_128_plus_signal(runtime, tmp_path):
     cid = runtime.new_id()
     proc = subprocess.Popen(runtime.cmd("run", "-b", str(bundle.path), cid), stdin=subprocess.DEVNULL)
     try:
+        # Killed only once started: a kill between run's create and start
+        # would make start fail instead.
         deadline = time.monotonic() + 10
-        while runtime.run("kill", cid, "KILL", check=False).returncode != 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while time.monotonic() < deadline:
+            state = runtime.run("state", cid, check=False)
+            if state.returncode == 0 and '"running"' in state.stdout:
+                break
+            time.sleep(0.02)
+        runtime.run("kill", cid, "KILL")
         assert proc.wait(timeout=10) == 128 + signal.SIGKILL
     finally:
         proc.kill()
