@@ -121,9 +121,13 @@ RUNC_STATS_SHAPE = {
 def test_stats_have_runc_shape_and_sane_numbers(lab):
     mgr = lab.manager(LinuxResources(memory=LinuxMemory(limit=100_000_000), pids=LinuxPids(limit=50)))
     mgr.create()
-    burner = lab.spawn(mgr, [BUSYBOX, "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; "
-                                                  f"exec {BUSYBOX} sleep 30"])
-    assert wait_for(lambda: "sleep" in open(f"/proc/{burner.pid}/cmdline").read(), timeout=30)
+    # Burns CPU until its own clock says 50 ms have gone by (a fixed loop count
+    # took anywhere from 0.5 to 4 ms of CPU here, too little to assert on).
+    burner = lab.spawn(mgr, [BUSYBOX, "sh", "-c",
+                             "while [ $(cut -d' ' -f14 /proc/$$/stat) -lt 5 ]; do :; done; "
+                             f"exec {BUSYBOX} sleep 30"])
+    # Until it has exec'd sleep (its script's own text also says "sleep").
+    assert wait_for(lambda: open(f"/proc/{burner.pid}/cmdline").read().split("\0")[1:2] == ["sleep"], timeout=30)
     data = json.loads(json.dumps(mgr.stats()))
     assert list(data) == list(RUNC_STATS_SHAPE)
     for key, shape in RUNC_STATS_SHAPE.items():
