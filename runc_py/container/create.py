@@ -12,11 +12,12 @@ import time
 from runc_py.container.cleanup import Undo
 from runc_py.container.ids import validate_container_id
 from runc_py.container.oci_state import hook_state, rfc3339_nano
-from runc_py.container.processes import kill_and_wait
+from runc_py.container.processes import kill_and_reap, kill_and_wait, reap
 from runc_py.container.state import LockedContainer, StateStore, write_file_atomically
 from runc_py.container.status import process_start_time
 from runc_py.container.stored_hooks import hooks_to_record
 from runc_py.errors import RuncPyError
+from runc_py.linux.capabilities import last_cap
 from runc_py.linux.cgroups import open_cgroup
 from runc_py.linux.namespaces import NamespacePlan, open_join_targets, write_id_maps
 from runc_py.linux.sysctl import refuse_host_netns
@@ -128,12 +129,12 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
         run_stage_child(ctx, child_end)
     child_end.close()
     undo.push("close init channel", parent_end.close)
-    undo.push("stop stage child", lambda: _kill_and_reap(stage_pid))
+    undo.push("stop stage child", lambda: kill_and_reap(stage_pid))
 
     cgroup.add_process(stage_pid)
     parent_end.send(type="go")
     _handshake(parent_end, container, record, spec, stage_pid, undo)
-    _reap(stage_pid)
+    reap(stage_pid)
 
     record["phase"] = "created"
     container.write(record)
@@ -184,7 +185,6 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
                   fifo_fd: int) -> InitContext:
     proc = spec.process
     linux = spec.linux
-    user = proc.user
     hooks = spec.hooks
     console_fd = None
     if proc.terminal:
@@ -208,31 +208,16 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
         join_targets=open_join_targets(ns_plan),
         rootfs_plan=rootfs_plan,
         no_pivot=opts.no_pivot,
-        caps=process_plan.capability_sets(proc.capabilities),
-        last_cap=_last_cap(),
-        rlimits=process_plan.rlimit_values(proc.rlimits),
-        args=list(proc.args),
-        env=list(proc.env or ()),
-        cwd=proc.cwd,
-        uid=user.uid,
-        gid=user.gid,
-        additional_gids=list(user.additional_gids or ()),
-        umask=user.umask,
-        no_new_privileges=bool(proc.no_new_privileges),
-        oom_score_adj=proc.oom_score_adj,
+        **process_plan.process_fields(proc, proc.capabilities),
+        last_cap=last_cap(),
         personality=(process_plan.PERSONALITY_DOMAINS[linux.personality.domain]
                      if linux and linux.personality else None),
-        ioprio=process_plan.ioprio_value(proc.io_priority) if proc.io_priority else None,
-        sched=_sched_args(proc.scheduler),
-        cpu_affinity=(process_plan.parse_cpu_list(proc.exec_cpu_affinity.final)
-                      if proc.exec_cpu_affinity and proc.exec_cpu_affinity.final else None),
         hostname=spec.hostname,
         domainname=spec.domainname,
         new_keyring=not opts.no_new_keyring,
         preserve_fds=opts.preserve_fds,
         fifo_fd=fifo_fd,
         console_fd=console_fd,
-        console_size=proc.console_size,
         uid_mappings=linux.uid_mappings if linux else (),
         gid_mappings=linux.gid_mappings if linux else (),
         time_offsets=linux.time_offsets if linux else None,
@@ -264,40 +249,10 @@ def _prepare_seccomp(linux):
     return prepare_filter(linux.seccomp)
 
 
-def _sched_args(scheduler) -> dict | None:
-    if scheduler is None:
-        return None
-    return {"policy": process_plan.SCHED_POLICIES[scheduler.policy],
-            "flags": process_plan.sched_flags(scheduler.flags),
-            "nice": scheduler.nice or 0, "priority": scheduler.priority or 0,
-            "runtime": scheduler.runtime or 0, "deadline": scheduler.deadline or 0,
-            "period": scheduler.period or 0}
-
-
-def _last_cap() -> int:
-    with open("/proc/sys/kernel/cap_last_cap", "rb") as f:
-        return int(f.read())
-
-
 def write_pid_file(path: str, pid: int) -> None:
     """The pid as bare decimal digits (containerd's shim parses the whole
     file with Atoi), written atomically."""
     write_file_atomically(path, str(pid).encode(), 0o644)
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-def _kill_and_reap(pid: int) -> None:
-    try:
-        os.kill(pid, 9)
-    except ProcessLookupError:
-        pass
-    _reap(pid)
 
 
 def _close_quietly(fd: int) -> None:

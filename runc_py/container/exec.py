@@ -19,11 +19,13 @@ the exit status (128+signal when killed).
 import os
 
 from runc_py import jsonio, log
-from runc_py.container.create import _kill_and_reap, _last_cap, _reap, _sched_args, write_pid_file
+from runc_py.container.create import write_pid_file
+from runc_py.container.processes import kill_and_reap, reap
 from runc_py.container.state import LockedContainer, StateStore
 from runc_py.container.status import container_status, init_alive
 from runc_py.errors import RuncPyError
 from runc_py.linux import sys as linux_sys
+from runc_py.linux.capabilities import last_cap
 from runc_py.linux.capability_names import CAPABILITIES
 from runc_py.linux.namespace_types import NAMESPACES
 from runc_py.linux.namespaces import NamespacePlan, open_join_targets
@@ -192,21 +194,21 @@ def _launch(container: LockedContainer, record: dict, opts: ExecOptions, proxy_f
         _join_cgroup(record, opts.sub_cgroups, stage_pid)
         parent_end.send(type="go")
         pid = _expect(parent_end, "pid")["pid"]
-        _reap(stage_pid)
+        reap(stage_pid)
         _expect(parent_end, "ready")
         try:
             _expect(parent_end, "none")  # end of file: the channel closed on execve
         except ChannelClosed:
             return pid
     except _ChildError:  # the child exits by itself
-        _reap(stage_pid)
+        reap(stage_pid)
         if pid:
-            _reap(pid)
+            reap(pid)
         raise
     except BaseException:
-        _kill_and_reap(stage_pid)
+        kill_and_reap(stage_pid)
         if pid:
-            _kill_and_reap(pid)
+            kill_and_reap(pid)
         raise
     finally:
         parent_end.close()
@@ -230,7 +232,6 @@ def _exec_context(record: dict, opts: ExecOptions, proxy_fd: int | None) -> Exec
     stored = record["exec"]
     base = from_json(Process, stored["process"])
     caps = proc.capabilities if proc.capabilities is not None else base.capabilities
-    user = proc.user
     seccomp, listener_fd, payload = _prepare_seccomp(record, stored.get("seccomp"))
     console_fd = None
     if proc.terminal:
@@ -246,26 +247,11 @@ def _exec_context(record: dict, opts: ExecOptions, proxy_fd: int | None) -> Exec
         container_id=record["id"],
         join_targets=[t for t in targets if t[0] != "mount"],
         mount_target=mount,
-        caps=process_plan.capability_sets(caps),
-        last_cap=_last_cap(),
-        rlimits=process_plan.rlimit_values(proc.rlimits),
-        args=list(proc.args),
-        env=list(proc.env or ()),
-        cwd=proc.cwd,
-        uid=user.uid if user else 0,
-        gid=user.gid if user else 0,
-        additional_gids=list(user.additional_gids or ()) if user else [],
-        umask=user.umask if user else None,
-        no_new_privileges=bool(proc.no_new_privileges),
-        oom_score_adj=proc.oom_score_adj,
-        ioprio=process_plan.ioprio_value(proc.io_priority) if proc.io_priority else None,
-        sched=_sched_args(proc.scheduler),
-        cpu_affinity=(process_plan.parse_cpu_list(proc.exec_cpu_affinity.final)
-                      if proc.exec_cpu_affinity and proc.exec_cpu_affinity.final else None),
+        **process_plan.process_fields(proc, caps),
+        last_cap=last_cap(),
         new_keyring=not stored.get("no_new_keyring"),
         preserve_fds=opts.preserve_fds,
         console_fd=console_fd,
-        console_size=proc.console_size,
         seccomp=seccomp,
         seccomp_listener_fd=listener_fd,
         seccomp_payload=payload,

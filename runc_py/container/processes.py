@@ -27,6 +27,22 @@ def wait_gone(pid: int, start_time: int | None, timeout: float = 10.0) -> bool:
         delay = min(delay * 2, 0.05)
 
 
+def reap(pid: int) -> None:
+    """Wait for a child of ours (one that may already be reaped)."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def kill_and_reap(pid: int) -> None:
+    try:
+        os.kill(pid, SIGKILL)
+    except ProcessLookupError:
+        pass
+    reap(pid)
+
+
 def kill_and_wait(pid: int, start_time: int | None) -> None:
     if pid <= 0:
         return

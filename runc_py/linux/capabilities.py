@@ -28,6 +28,12 @@ class CapabilitySets:
         self.inheritable, self.ambient = inheritable, ambient
 
 
+def last_cap() -> int:
+    """The highest capability number this kernel knows."""
+    with open("/proc/sys/kernel/cap_last_cap", "rb") as f:
+        return int(f.read())
+
+
 def drop_bounding(sets: CapabilitySets, last_cap: int) -> None:
     for cap in range(last_cap + 1):
         if not sets.bounding >> cap & 1:

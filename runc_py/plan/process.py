@@ -78,3 +78,37 @@ def sched_flags(names) -> int:
     for name in names or ():
         value |= SCHED_FLAGS[name]
     return value
+
+
+def sched_args(scheduler) -> dict | None:
+    """process.scheduler as keyword arguments of linux.sys.sched_setattr."""
+    if scheduler is None:
+        return None
+    return {"policy": SCHED_POLICIES[scheduler.policy], "flags": sched_flags(scheduler.flags),
+            "nice": scheduler.nice or 0, "priority": scheduler.priority or 0,
+            "runtime": scheduler.runtime or 0, "deadline": scheduler.deadline or 0,
+            "period": scheduler.period or 0}
+
+
+def process_fields(proc, capabilities) -> dict:
+    """The fields of a ProcessContext that come straight from a runtime-spec
+    `process` (the container's, or an exec's with its own `capabilities`)."""
+    user = proc.user
+    affinity = proc.exec_cpu_affinity
+    return {
+        "caps": capability_sets(capabilities),
+        "rlimits": rlimit_values(proc.rlimits),
+        "args": list(proc.args),
+        "env": list(proc.env or ()),
+        "cwd": proc.cwd,
+        "uid": user.uid if user else 0,
+        "gid": user.gid if user else 0,
+        "additional_gids": list(user.additional_gids or ()) if user else [],
+        "umask": user.umask if user else None,
+        "no_new_privileges": bool(proc.no_new_privileges),
+        "oom_score_adj": proc.oom_score_adj,
+        "ioprio": ioprio_value(proc.io_priority) if proc.io_priority else None,
+        "sched": sched_args(proc.scheduler),
+        "cpu_affinity": parse_cpu_list(affinity.final) if affinity and affinity.final else None,
+        "console_size": proc.console_size,
+    }
