@@ -16,17 +16,11 @@
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
 #endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
-#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
 #endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -139,12 +133,6 @@ int rp_open_tree(int dirfd, const char *path, unsigned int flags)
     return ret(syscall(SYS_open_tree, dirfd, path, flags));
 }
 
-int rp_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
-                  const char *to_path, unsigned int flags)
-{
-    return ret(syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags));
-}
-
 struct rp_mount_attr {
     uint64_t attr_set;
     uint64_t attr_clr;
@@ -165,11 +153,6 @@ int rp_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
 {
     struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
     return ret(syscall(SYS_openat2, dirfd, path, &how, sizeof(how)));
-}
-
-int rp_pidfd_send_signal(int pidfd, int sig, unsigned int flags)
-{
-    return ret(syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags));
 }
 
 /* Raw syscalls rather than glibc wrappers: glibc's set*id broadcast to every
@@ -228,4 +211,15 @@ int rp_reset_signals(void)
     }
     sigemptyset(&none);
     return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+}
+
+/* The filesystem type (statfs f_type) of the file fd is on: Python's
+ * os.statvfs does not report it, and masked paths must be checked to be
+ * on procfs. */
+#include <sys/vfs.h>
+
+int64_t rp_fstatfs_type(int fd)
+{
+    struct statfs st;
+    return fstatfs(fd, &st) < 0 ? -errno : (int64_t)st.f_type;
 }

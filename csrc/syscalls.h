@@ -23,16 +23,14 @@ int rp_sched_setattr(int pid, uint32_t policy, uint64_t flags, int32_t nice,
                      uint64_t period);
 int rp_join_session_keyring(const char *name);
 int rp_open_tree(int dirfd, const char *path, unsigned int flags);
-int rp_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
-                  const char *to_path, unsigned int flags);
 int rp_mount_setattr(int dirfd, const char *path, unsigned int flags,
                      uint64_t attr_set, uint64_t attr_clr, uint64_t propagation,
                      uint64_t userns_fd);
 int rp_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
                uint64_t resolve);
-int rp_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
 int rp_setgroups(size_t n, const uint32_t *gids);
 int rp_setresuid(uint32_t r, uint32_t e, uint32_t s);
 int rp_setresgid(uint32_t r, uint32_t e, uint32_t s);
 int rp_set_link_up(const char *ifname);
+int64_t rp_fstatfs_type(int fd);
 int rp_reset_signals(void);

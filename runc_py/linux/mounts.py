@@ -10,7 +10,6 @@ directory, bind mounts remounted for their flags, tmpfs starting with the
 covered directory's mode (and its content with tmpcopyup), cgroup v1 as a
 tmpfs of per-hierarchy mounts, cgroup2 with a bind fallback.
 """
-import ctypes
 import errno
 import os
 import posixpath
@@ -33,8 +32,6 @@ OPEN_TREE_CLOEXEC = os.O_CLOEXEC
 CGROUP_TMPFS_FLAGS = MS_NOEXEC | MS_NOSUID | MS_NODEV
 
 PROC_SUPER_MAGIC = 0x9FA0
-SYSFS_MAGIC = 0x62656572
-TMPFS_MAGIC = 0x01021994
 CGROUP2_SUPER_MAGIC = 0x63677270
 
 # statvfs(3) f_flag bit -> the mount flag a bind remount must keep: in a
@@ -42,16 +39,9 @@ CGROUP2_SUPER_MAGIC = 0x63677270
 _ST_TO_MS = {0x1: MS_RDONLY, 0x2: MS_NOSUID, 0x4: MS_NODEV, 0x8: MS_NOEXEC,
              0x400: MS_NOATIME, 0x800: MS_NODIRATIME, 0x1000: MS_RELATIME}
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_statfs_buf = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes on 64-bit
-
-
 def fs_magic(fd: int) -> int:
     """The filesystem type (f_type) of the file `fd` is on."""
-    if _libc.fstatfs(fd, _statfs_buf) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-    return ctypes.c_long.from_buffer(_statfs_buf).value
+    return lsys.fstatfs_type(fd)
 
 
 def mount_id(fd: int) -> int:

@@ -95,11 +95,6 @@ def open_tree(dirfd: int, path: str, flags: int) -> int:
     return _check(lib.rp_open_tree(dirfd, path.encode(), flags), f"open_tree {path}")
 
 
-def move_mount(from_dirfd: int, from_path: str, to_dirfd: int, to_path: str, flags: int) -> None:
-    _check(lib.rp_move_mount(from_dirfd, from_path.encode(), to_dirfd, to_path.encode(), flags),
-           f"move_mount {to_path}")
-
-
 def mount_setattr(dirfd: int, path: str, flags: int, attr_set: int = 0, attr_clr: int = 0,
                   propagation: int = 0, userns_fd: int = 0) -> None:
     _check(lib.rp_mount_setattr(dirfd, path.encode(), flags, attr_set, attr_clr, propagation, userns_fd),
@@ -108,10 +103,6 @@ def mount_setattr(dirfd: int, path: str, flags: int, attr_set: int = 0, attr_clr
 
 def openat2(dirfd: int, path: str, flags: int, mode: int = 0, resolve: int = 0) -> int:
     return _check(lib.rp_openat2(dirfd, path.encode(), flags, mode, resolve), f"openat2 {path}")
-
-
-def pidfd_send_signal(pidfd: int, sig: int) -> None:
-    _check(lib.rp_pidfd_send_signal(pidfd, sig, 0), f"pidfd_send_signal {sig}")
 
 
 def setgroups(gids: list[int]) -> None:
@@ -132,3 +123,8 @@ def set_link_up(ifname: str) -> None:
 
 def reset_signals() -> None:
     _check(lib.rp_reset_signals(), "reset signal dispositions")
+
+
+def fstatfs_type(fd: int) -> int:
+    """statfs(2) f_type of the filesystem fd is on."""
+    return _check(lib.rp_fstatfs_type(fd), f"fstatfs {fd}")
