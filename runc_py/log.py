@@ -59,10 +59,6 @@ def debug(msg: str) -> None:
     _emit("debug", msg)
 
 
-def info(msg: str) -> None:
-    _emit("info", msg)
-
-
 def warning(msg: str) -> None:
     _emit("warning", msg)
 

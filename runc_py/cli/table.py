@@ -174,9 +174,3 @@ COMMANDS: tuple[Command, ...] = (
             UPDATE_OPTIONS, (CONTAINER_ID,)),
 )
 
-
-def find_command(name: str) -> Command | None:
-    for cmd in COMMANDS:
-        if cmd.name == name:
-            return cmd
-    return None

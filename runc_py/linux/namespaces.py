@@ -36,9 +36,6 @@ class NamespacePlan:
     def creates(self, ns_type: str) -> bool:
         return ns_type in self.new_types
 
-    def has(self, ns_type: str) -> bool:
-        return ns_type in self.new_types or any(j[0] == ns_type for j in self.join)
-
 
 def open_join_targets(plan: NamespacePlan) -> list[tuple[str, int, int]]:
     """Open every namespace path before joining any (after joining the mount
