@@ -12,7 +12,9 @@ import time
 
 from runc_py.linux.cgroups import files
 from runc_py.linux.cgroups.files import CgroupError
-from runc_py.linux.cgroups.resources import num, rdma_line
+from runc_py.linux.cgroups.resources import num
+# pids.max and rdma.max are the same files, with the same syntax, on both hierarchies.
+from runc_py.linux.cgroups.v1 import set_pids, set_rdma  # noqa: F401 - v2's as well
 
 MEM = "linux.resources.memory"
 CPU = "linux.resources.cpu"
@@ -69,13 +71,6 @@ def enable_controllers(d: str) -> None:
     if files.try_write(d, "cgroup.subtree_control", " ".join("+" + c for c in missing)) is not None:
         for c in missing:
             files.try_write(d, "cgroup.subtree_control", "+" + c)
-
-
-def set_pids(d: str, pids) -> None:
-    if pids is None:
-        return
-    limit = num(pids.limit)
-    files.write(d, "pids.max", str(limit) if limit > 0 else "max", "linux.resources.pids.limit")
 
 
 def set_memory(d: str, mem) -> None:
@@ -154,11 +149,6 @@ def set_io(d: str, bio) -> None:
 def set_hugetlb(d: str, limits) -> None:
     for i, h in enumerate(limits or ()):
         files.write(d, f"hugetlb.{h.page_size}.max", str(h.limit), f"linux.resources.hugepageLimits[{i}]")
-
-
-def set_rdma(d: str, rdma) -> None:
-    for device, limit in (rdma or {}).items():
-        files.write(d, "rdma.max", rdma_line(device, limit), f"linux.resources.rdma.{device}")
 
 
 def check_unified_keys(unified: dict) -> None:
