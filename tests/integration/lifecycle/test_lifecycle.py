@@ -1,6 +1,7 @@
 """create/start/state/kill/delete/run on real containers, checked from
 outside (state JSON, pid file, /proc/<pid>/ns, exit status) - on runc-py and
 on runc alike."""
+import json
 import os
 import signal
 import subprocess
@@ -12,12 +13,15 @@ from helpers import new_bundle
 
 
 def wait_status(runtime, cid, want, timeout=10.0):
+    """Poll `state` until it says `want` (a container `run` has not made yet
+    has no state: keep polling); the last status seen."""
     deadline = time.monotonic() + timeout
     while True:
-        status = runtime.state(cid)["status"]
+        proc = runtime.run("state", cid, check=False)
+        status = json.loads(proc.stdout)["status"] if proc.returncode == 0 else None
         if status == want or time.monotonic() > deadline:
             return status
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
 def test_create_start_state_delete(runtime, tmp_path):
@@ -159,12 +163,7 @@ def test_run_reports_128_plus_signal(runtime, tmp_path):
     try:
         # Killed only once started: a kill between run's create and start
         # would make start fail instead.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            state = runtime.run("state", cid, check=False)
-            if state.returncode == 0 and '"running"' in state.stdout:
-                break
-            time.sleep(0.02)
+        assert wait_status(runtime, cid, "running") == "running"
         runtime.run("kill", cid, "KILL")
         assert proc.wait(timeout=10) == 128 + signal.SIGKILL
     finally:
@@ -185,13 +184,8 @@ def test_run_forwards_signals(runtime, tmp_path):
     cid = runtime.new_id()
     proc = subprocess.Popen(runtime.cmd("run", "-b", str(bundle.path), cid), stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            state = runtime.run("state", cid, check=False)
-            if state.returncode == 0 and '"running"' in state.stdout:
-                break
-            time.sleep(0.05)
-        time.sleep(0.2)
+        assert wait_status(runtime, cid, "running") == "running"
+        time.sleep(0.2)  # for the shell to set its trap
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 42
     finally:
@@ -214,8 +208,6 @@ def test_list(runtime, tmp_path):
     ids = [runtime.new_id() for _ in range(2)]
     for cid in ids:
         runtime.run("create", "-b", str(bundle.path), cid)
-    import json
-
     listed = json.loads(runtime.run("list", "--format", "json").stdout)
     assert sorted(c["id"] for c in listed) == sorted(ids)
     assert all(c["status"] == "created" and c["owner"] == "root" for c in listed)
