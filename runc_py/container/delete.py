@@ -42,11 +42,8 @@ def stop_all(record: dict) -> None:
     """SIGKILL the init (and, without a pid namespace of its own, every
     process in its cgroup; a frozen cgroup is thawed so they can die)."""
     cgroup = _cgroup(record)
-    frozen = cgroup is not None and cgroup.is_frozen()
-    if cgroup is not None and (record.get("shared_pid_ns") or frozen):
-        cgroup.signal_all(SIGKILL)
-    if frozen:
-        cgroup.thaw()
+    if cgroup is not None and (record.get("shared_pid_ns") or cgroup.is_frozen()):
+        cgroup.signal_all(SIGKILL)  # freezes, signals each process, thaws: they can die
     kill_and_wait(record.get("pid", 0), record.get("init_start"))
 
 
