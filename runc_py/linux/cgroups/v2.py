@@ -13,8 +13,9 @@ import time
 from runc_py.linux.cgroups import files
 from runc_py.linux.cgroups.files import CgroupError
 from runc_py.linux.cgroups.resources import num
-# pids.max and rdma.max are the same files, with the same syntax, on both hierarchies.
-from runc_py.linux.cgroups.v1 import set_pids, set_rdma  # noqa: F401 - v2's as well
+# cpuset.cpus/mems, pids.max and rdma.max are the same files, with the same
+# syntax, on both hierarchies.
+from runc_py.linux.cgroups.v1 import set_cpuset, set_pids, set_rdma  # noqa: F401 - v2's as well
 
 MEM = "linux.resources.memory"
 CPU = "linux.resources.cpu"
@@ -111,15 +112,6 @@ def set_cpu(d: str, cpu) -> None:
         files.write(d, "cpu.max.burst", str(cpu.burst), f"{CPU}.burst")
     if cpu.idle is not None:
         files.write(d, "cpu.idle", str(cpu.idle), f"{CPU}.idle")
-
-
-def set_cpuset(d: str, cpu) -> None:
-    if cpu is None:
-        return
-    if cpu.cpus:
-        files.write(d, "cpuset.cpus", cpu.cpus, f"{CPU}.cpus")
-    if cpu.mems:
-        files.write(d, "cpuset.mems", cpu.mems, f"{CPU}.mems")
 
 
 def set_io(d: str, bio) -> None:

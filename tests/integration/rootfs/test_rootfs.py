@@ -9,16 +9,6 @@ import pytest
 from rootfs_child import config, host_mount_points, make_bundle, remove_bundle, run
 
 
-@pytest.fixture
-def bundle(tmp_path):
-    if os.geteuid() != 0:
-        pytest.fail("rootfs integration tests need root")
-    before = host_mount_points()
-    path = make_bundle(tmp_path / "bundle")
-    yield path
-    remove_bundle(path, before)
-
-
 def mountinfo(output: str) -> dict[str, tuple[str, str, str, str]]:
     """Mount point -> (root, per-mount options, fstype, super options) from
     mountinfo lines in the output (the last mount on a point wins)."""
