@@ -15,6 +15,7 @@ import posixpath
 from dataclasses import dataclass
 
 from runc_py.errors import RuncPyError
+from runc_py.linux.lsm import mount_label_option
 from runc_py.plan.mount_options import MS_BIND, MS_PRIVATE, PROPAGATION_OPTIONS, parse_mount_options
 
 S_IFMT = 0o170000
@@ -116,7 +117,13 @@ class RootfsPlan:
         return tuple(s for s in self.steps if isinstance(s, MountStep))
 
 
-def plan_rootfs(spec, bundle: str) -> RootfsPlan:
+# Filesystems that get linux.mountLabel as their context: runc labels every
+# mount but proc, sysfs, mqueue, cgroup and bind mounts (those keep their own).
+_UNLABELLED = frozenset({"proc", "sysfs", "mqueue", "cgroup", "cgroup2", "bind"})
+
+
+def plan_rootfs(spec, bundle: str, *, selinux: bool | None = None) -> RootfsPlan:
+    """`selinux` overrides detection of whether SELinux is on (tests)."""
     if spec.root is None or not spec.root.path:
         raise RuncPyError("root must be specified", path="root.path")
     rootfs = posixpath.normpath(posixpath.join(bundle, spec.root.path))
@@ -126,7 +133,8 @@ def plan_rootfs(spec, bundle: str) -> RootfsPlan:
     # The schema allows only the eight propagation names.
     root_propagation = PROPAGATION_OPTIONS[linux.rootfs_propagation] if linux and linux.rootfs_propagation else 0
 
-    mounts = tuple(_mount_step(i, m, bundle) for i, m in enumerate(spec.mounts or ()))
+    label = mount_label_option(linux.mount_label if linux else None, selinux=selinux)
+    mounts = tuple(_mount_step(i, m, bundle, label) for i, m in enumerate(spec.mounts or ()))
     sets_up_dev = not any(m.fstype == "bind" and m.clean_destination == "/dev" for m in mounts)
     steps: list[Step] = list(mounts)
     if sets_up_dev:
@@ -156,7 +164,7 @@ def plan_rootfs(spec, bundle: str) -> RootfsPlan:
     )
 
 
-def _mount_step(index: int, mount, bundle: str) -> MountStep:
+def _mount_step(index: int, mount, bundle: str, label: str | None) -> MountStep:
     field = f"mounts[{index}]"
     for attr, key in (("uid_mappings", "uidMappings"), ("gid_mappings", "gidMappings")):
         if getattr(mount, attr, None):
@@ -175,7 +183,10 @@ def _mount_step(index: int, mount, bundle: str) -> MountStep:
         raise RuncPyError('"tmpcopyup" is only for tmpfs mounts', path=f"{field}.options")
     # A relative destination is taken from the root, as runc does.
     destination = mount.destination if mount.destination.startswith("/") else "/" + mount.destination
-    return MountStep(field, source, destination, fstype, opts.flags, opts.data, opts.propagation,
+    data = opts.data
+    if label and fstype not in _UNLABELLED:
+        data = f"{data},{label}" if data else label
+    return MountStep(field, source, destination, fstype, opts.flags, data, opts.propagation,
                      opts.rec_attr_set, opts.rec_attr_clr, opts.copy_up)
 
 

@@ -200,3 +200,17 @@ def test_joined_network_namespace_is_kept_for_the_host_check():
 ])
 def test_proc_destinations(destination, procfs, allowed):
     assert (check_proc_destination(destination, procfs) is None) == allowed
+
+
+def test_mount_label_goes_to_labelled_filesystems_when_selinux_is_on():
+    label = "system_u:object_r:container_file_t:s0:c1,c2"
+    doc = with_linux(mountLabel=label)
+    on = {m.clean_destination: m.data for m in plan_rootfs(spec_from_dict(doc), BUNDLE, selinux=True).mounts}
+    assert on["/dev"] == f'mode=755,size=65536k,context="{label}"'
+    assert on["/dev/shm"].endswith(f',context="{label}"')
+    assert f'context="{label}"' in on["/dev/pts"]
+    # runc leaves these filesystems' own labels alone
+    for unlabelled in ("/proc", "/sys", "/dev/mqueue", "/sys/fs/cgroup"):
+        assert "context=" not in on[unlabelled], unlabelled
+    off = {m.clean_destination: m.data for m in plan_rootfs(spec_from_dict(doc), BUNDLE, selinux=False).mounts}
+    assert all("context=" not in data for data in off.values())
