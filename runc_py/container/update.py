@@ -15,7 +15,7 @@ merged whole is written to the cgroup (so a pair like cpu quota/period
 stays consistent), and stored in the state record for the next update.
 If writing fails, the previous values are written back, as runc does.
 """
-import dataclasses
+from runc_py.record import replace
 
 from runc_py import SPEC_VERSION, log
 from runc_py.container.state import StateStore
@@ -154,10 +154,10 @@ def merge_resources(current: LinuxResources, new: LinuxResources) -> LinuxResour
         values = {n: getattr(given, n) for n in names if getattr(given, n) not in (None, 0, "")}
         if values:
             old = getattr(current, section)
-            changes[section] = dataclasses.replace(old, **values) if old is not None else type(given)(**values)
+            changes[section] = replace(old, **values) if old is not None else type(given)(**values)
     if new.unified:
         changes["unified"] = {**(current.unified or {}), **new.unified}
-    return dataclasses.replace(current, **changes)
+    return replace(current, **changes)
 
 
 def current_resources(record: dict) -> LinuxResources:
@@ -188,10 +188,10 @@ def update_container(store: StateStore, container_id: str, new: LinuxResources |
         merged = merge_resources(current, new)
         cgroup = CgroupManager.from_record(record["cgroup"])
         try:
-            cgroup.apply(dataclasses.replace(merged, devices=None))
+            cgroup.apply(replace(merged, devices=None))
         except RuncPyError as err:
             try:
-                cgroup.apply(dataclasses.replace(current, devices=None))
+                cgroup.apply(replace(current, devices=None))
             except RuncPyError as again:
                 log.warning(f"setting back cgroup configs failed due to error: {again}, "
                             "the stored and the live limits might differ")

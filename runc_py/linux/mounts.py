@@ -14,7 +14,7 @@ import errno
 import os
 import posixpath
 import stat
-from dataclasses import dataclass
+from runc_py.record import Record
 
 from runc_py.errors import RuncPyError, reason
 from runc_py.linux import sys as lsys
@@ -85,8 +85,7 @@ def bind_remount(target_fd: int, flags: int) -> None:
         lsys.mount(None, fd_path(target_fd), None, flags | current | MS_REMOUNT | MS_BIND, None)
 
 
-@dataclass(frozen=True)
-class MountInfo:
+class MountInfo(Record, frozen=True):
     mount_id: int
     parent_id: int
     root: str

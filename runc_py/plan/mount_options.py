@@ -19,7 +19,7 @@ rejects with EINVAL), and recursive attributes apply to every mount type
 (runc 1.1.5 applied them to bind mounts only and dropped them silently
 elsewhere).
 """
-from dataclasses import dataclass
+from runc_py.record import Record
 
 # mount(2) flags (linux/mount.h).
 MS_RDONLY = 0x1
@@ -142,8 +142,7 @@ MOUNT_OPTIONS: tuple[str, ...] = tuple(sorted(
     [*FLAG_OPTIONS, *PROPAGATION_OPTIONS, *RECURSIVE_OPTIONS, COPY_UP_OPTION]))
 
 
-@dataclass(frozen=True)
-class MountOptions:
+class MountOptions(Record, frozen=True):
     flags: int = 0
     propagation: tuple[int, ...] = ()
     rec_attr_set: int = 0

@@ -12,7 +12,7 @@ then (unless /dev is a bind mount) runc's six default device nodes with
 pts/ptmx, and the /proc/self/fd symlinks.
 """
 import posixpath
-from dataclasses import dataclass
+from runc_py.record import Record
 
 from runc_py.errors import RuncPyError
 from runc_py.linux.lsm import mount_label_option
@@ -49,8 +49,7 @@ def container_path(path: str) -> str:
     return posixpath.normpath("/" + path.lstrip("/"))
 
 
-@dataclass(frozen=True)
-class MountStep:
+class MountStep(Record, frozen=True):
     field: str                 # "mounts[3]", for errors
     source: str | None
     destination: str           # absolute, as given (resolved inside the rootfs when applied)
@@ -74,8 +73,7 @@ class MountStep:
         return self.fstype == "tmpfs" or (self.clean_destination == "/dev" and self.fstype != "bind")
 
 
-@dataclass(frozen=True)
-class DeviceStep:
+class DeviceStep(Record, frozen=True):
     field: str | None          # "linux.devices[0]"; None for a default device
     path: str
     file_type: int             # S_IFCHR, S_IFBLK or S_IFIFO
@@ -86,8 +84,7 @@ class DeviceStep:
     gid: int
 
 
-@dataclass(frozen=True)
-class SymlinkStep:
+class SymlinkStep(Record, frozen=True):
     target: str
     path: str
     replace: bool = False              # remove what is there first (/dev/ptmx)
@@ -97,8 +94,7 @@ class SymlinkStep:
 Step = MountStep | DeviceStep | SymlinkStep
 
 
-@dataclass(frozen=True)
-class RootfsPlan:
+class RootfsPlan(Record, frozen=True):
     rootfs: str                        # absolute host path of root.path
     readonly: bool
     root_propagation: int              # linux.rootfsPropagation as flags; 0 when absent

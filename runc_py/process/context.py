@@ -5,15 +5,12 @@ nothing once it is inside the container's root.  `ProcessContext` is what
 the container's init and an exec'd process share (the process the user
 asked for); each adds what only it needs.
 """
-from dataclasses import dataclass
-from typing import Any, Callable
-
 from runc_py.linux.capabilities import CapabilitySets
 from runc_py.linux.namespaces import NamespacePlan
+from runc_py.record import Record
 
 
-@dataclass(kw_only=True)
-class ProcessContext:
+class ProcessContext(Record):
     container_id: str
     join_targets: list            # [(type, fd, index)] opened by the parent
     caps: CapabilitySets
@@ -34,28 +31,27 @@ class ProcessContext:
     new_keyring: bool
     preserve_fds: int
     console_fd: int | None        # console socket or run's own proxy, when process.terminal
-    console_size: Any = None      # process.consoleSize
+    console_size: object = None      # process.consoleSize
     personality: int | None = None  # linux.personality: the init's alone
-    seccomp: Any = None           # a runc_py.linux.seccomp prepared filter
+    seccomp: object = None           # a runc_py.linux.seccomp prepared filter
     seccomp_listener_fd: int | None = None  # connected to linux.seccomp.listenerPath
     seccomp_payload: bytes = b""  # the container process state for the agent
     apparmor_profile: str | None = None
     selinux_label: str | None = None
-    lsm: Any = None               # labels prepared by the child itself
+    lsm: object = None               # labels prepared by the child itself
 
 
-@dataclass(kw_only=True)
 class InitContext(ProcessContext):
     ns_plan: NamespacePlan
-    rootfs_plan: Any              # runc_py.plan.rootfs.RootfsPlan
+    rootfs_plan: object              # runc_py.plan.rootfs.RootfsPlan
     no_pivot: bool
     hostname: str | None
     domainname: str | None
     fifo_fd: int                  # exec FIFO, opened O_RDONLY|O_NONBLOCK by the parent
     uid_mappings: tuple = ()
     gid_mappings: tuple = ()
-    time_offsets: Any = None
+    time_offsets: object = None
     seccomp_metadata: str | None = None
     hooks_create_container: tuple = ()
     hooks_start_container: tuple = ()
-    hook_state: Callable[[str, int], bytes] | None = None
+    hook_state: "Callable[[str, int], bytes] | None" = None

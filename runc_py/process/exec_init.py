@@ -13,7 +13,6 @@ It reports "ready" just before execve; the channel is close-on-exec, so the
 parent then reads end-of-file when execve succeeded, or the error.
 """
 import os
-from dataclasses import dataclass
 
 from runc_py.linux.lsm import prepare_exec_label
 from runc_py.linux.namespaces import join_namespaces
@@ -24,7 +23,6 @@ from runc_py.process.finalize import exec_user_process, join_keyring, prepare_pr
 from runc_py.process.stage import report_error, run_stage
 
 
-@dataclass(kw_only=True)
 class ExecContext(ProcessContext):
     """join_targets exclude the mount namespace (user first): the exec'd
     process joins that one itself, so that its cwd is never a host directory."""

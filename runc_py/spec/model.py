@@ -1,4 +1,4 @@
-"""The Spec model: config.json as frozen dataclasses (runtime-spec 1.2, Linux).
+"""The Spec model: config.json as frozen records (runtime-spec 1.2, Linux).
 
 One class per spec object; the top is `Spec`, at the end of this file
 (classes come leaves first, so annotations are real types, not strings).
@@ -9,20 +9,15 @@ A key absent from the document is None, so "absent" and "empty" stay
 distinct.  Arrays are tuples; free-form maps (annotations, sysctl, unified,
 rdma, timeOffsets, netDevices) are dicts.
 
-Why the classes get their methods from `_Frozen` rather than from
-`dataclass(frozen=True)`: on Python 3.11 dataclasses writes six methods per
-class with exec(), which for these 37 classes cost ~37 ms at every import,
-more than runc's whole `create`.  The classes are still dataclasses
-(`dataclasses.fields`, `replace` and `asdict` work), built in ~4 ms, and just as
-immutable.
+The classes are frozen records (runc_py.record), not dataclasses: the
+dataclasses import and its per-class exec() would cost more than runc's
+whole `state` at every start-up.  `record.fields` and `record.replace` work
+on them.
 
 Instances are built only from documents that passed validation
 (runc_py.spec.load), so `from_json` trusts the shapes it is given.
 """
-from dataclasses import MISSING, FrozenInstanceError, dataclass
-
-# Only fields: __init__, __repr__, __eq__, __hash__ and immutability are _Frozen's.
-_model = dataclass(kw_only=True, init=False, repr=False, eq=False)
+from runc_py.record import Record
 
 # Words config.json writes in capitals inside a camelCase key.
 _ACRONYMS = frozenset({"id", "oom", "tcp", "io", "iops", "cpu", "cmt", "mbm"})
@@ -34,47 +29,7 @@ def json_key(attribute: str) -> str:
     return first + "".join(w.upper() if w in _ACRONYMS else w.capitalize() for w in rest)
 
 
-class _Frozen:
-    """What dataclass(frozen=True, kw_only=True) would generate, written once."""
-
-    __slots__ = ()
-
-    def __init__(self, **values):
-        own = self.__dict__
-        for name, field in self.__dataclass_fields__.items():
-            if name in values:
-                own[name] = values.pop(name)
-            elif field.default is not MISSING:
-                own[name] = field.default
-            else:
-                raise TypeError(f"{type(self).__name__}() missing required argument {name!r}")
-        if values:
-            raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(values)}")
-
-    def _values(self) -> tuple:
-        return tuple(self.__dict__[name] for name in self.__dataclass_fields__)
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__dataclass_fields__, self._values()))
-        return f"{type(self).__name__}({shown})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __setattr__(self, name, value):
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name):
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-
-@_model
-class IDMapping(_Frozen):
+class IDMapping(Record, frozen=True):
     """One entry of a uid or gid mapping (user namespace or idmapped mount)."""
 
     container_id: int
@@ -82,16 +37,14 @@ class IDMapping(_Frozen):
     size: int
 
 
-@_model
-class Root(_Frozen):
+class Root(Record, frozen=True):
     """`root`: the container's root filesystem, relative to the bundle or absolute."""
 
     path: str
     readonly: bool | None = None
 
 
-@_model
-class Mount(_Frozen):
+class Mount(Record, frozen=True):
     """One entry of `mounts`, mounted in the listed order."""
 
     destination: str
@@ -102,8 +55,7 @@ class Mount(_Frozen):
     gid_mappings: tuple[IDMapping, ...] | None = None
 
 
-@_model
-class Hook(_Frozen):
+class Hook(Record, frozen=True):
     """One hook: an executable run with its own args, env and timeout (seconds)."""
 
     path: str
@@ -112,8 +64,7 @@ class Hook(_Frozen):
     timeout: int | None = None
 
 
-@_model
-class Hooks(_Frozen):
+class Hooks(Record, frozen=True):
     """`hooks`, by lifecycle point."""
 
     prestart: tuple[Hook, ...] | None = None
@@ -124,16 +75,14 @@ class Hooks(_Frozen):
     poststop: tuple[Hook, ...] | None = None
 
 
-@_model
-class ConsoleSize(_Frozen):
+class ConsoleSize(Record, frozen=True):
     """`process.consoleSize`, in characters; ignored without a terminal."""
 
     height: int
     width: int
 
 
-@_model
-class User(_Frozen):
+class User(Record, frozen=True):
     """`process.user`, in the container's user namespace."""
 
     uid: int
@@ -142,8 +91,7 @@ class User(_Frozen):
     additional_gids: tuple[int, ...] | None = None
 
 
-@_model
-class Capabilities(_Frozen):
+class Capabilities(Record, frozen=True):
     """`process.capabilities`: capability names (`CAP_KILL`) per set."""
 
     bounding: tuple[str, ...] | None = None
@@ -153,8 +101,7 @@ class Capabilities(_Frozen):
     ambient: tuple[str, ...] | None = None
 
 
-@_model
-class Rlimit(_Frozen):
+class Rlimit(Record, frozen=True):
     """One entry of `process.rlimits` (`RLIMIT_NOFILE`...)."""
 
     type: str
@@ -162,8 +109,7 @@ class Rlimit(_Frozen):
     hard: int
 
 
-@_model
-class Scheduler(_Frozen):
+class Scheduler(Record, frozen=True):
     """`process.scheduler`: sched_setattr(2) policy and parameters."""
 
     policy: str
@@ -175,16 +121,14 @@ class Scheduler(_Frozen):
     period: int | None = None
 
 
-@_model
-class IOPriority(_Frozen):
+class IOPriority(Record, frozen=True):
     """`process.ioPriority`: ioprio_set(2) class and level (0 highest, 7 lowest)."""
 
     class_: str
     priority: int
 
 
-@_model
-class ExecCPUAffinity(_Frozen):
+class ExecCPUAffinity(Record, frozen=True):
     """`process.execCPUAffinity`: CPU lists (`0-3,7`) for `exec`, before and
     after joining the container's cgroup."""
 
@@ -192,8 +136,7 @@ class ExecCPUAffinity(_Frozen):
     final: str | None = None
 
 
-@_model
-class Process(_Frozen):
+class Process(Record, frozen=True):
     """`process` (also the whole document of `exec --process FILE`)."""
 
     cwd: str
@@ -213,24 +156,21 @@ class Process(_Frozen):
     exec_cpu_affinity: ExecCPUAffinity | None = None
 
 
-@_model
-class LinuxNamespace(_Frozen):
+class LinuxNamespace(Record, frozen=True):
     """One entry of `linux.namespaces`: a new namespace, or the one at `path`."""
 
     type: str
     path: str | None = None
 
 
-@_model
-class LinuxTimeOffset(_Frozen):
+class LinuxTimeOffset(Record, frozen=True):
     """One clock of `linux.timeOffsets` (`monotonic`, `boottime`)."""
 
     secs: int | None = None
     nanosecs: int | None = None
 
 
-@_model
-class LinuxDevice(_Frozen):
+class LinuxDevice(Record, frozen=True):
     """One entry of `linux.devices`: a node to create in the container."""
 
     type: str
@@ -242,15 +182,13 @@ class LinuxDevice(_Frozen):
     gid: int | None = None
 
 
-@_model
-class LinuxNetDevice(_Frozen):
+class LinuxNetDevice(Record, frozen=True):
     """One value of `linux.netDevices` (keyed by the host's interface name)."""
 
     name: str | None = None
 
 
-@_model
-class LinuxMemoryPolicy(_Frozen):
+class LinuxMemoryPolicy(Record, frozen=True):
     """`linux.memoryPolicy`: set_mempolicy(2) mode, node list and flags."""
 
     mode: str
@@ -258,8 +196,7 @@ class LinuxMemoryPolicy(_Frozen):
     flags: tuple[str, ...] | None = None
 
 
-@_model
-class LinuxIntelRdt(_Frozen):
+class LinuxIntelRdt(Record, frozen=True):
     """`linux.intelRdt`: resctrl class of service and schemata."""
 
     clos_id: str | None = None
@@ -271,16 +208,14 @@ class LinuxIntelRdt(_Frozen):
     enable_mbm: bool | None = None
 
 
-@_model
-class LinuxPersonality(_Frozen):
+class LinuxPersonality(Record, frozen=True):
     """`linux.personality`: execution domain (`LINUX`, `LINUX32`)."""
 
     domain: str
     flags: tuple[str, ...] | None = None
 
 
-@_model
-class LinuxDeviceRule(_Frozen):
+class LinuxDeviceRule(Record, frozen=True):
     """One entry of `linux.resources.devices`, applied in order (allow or deny)."""
 
     allow: bool
@@ -290,8 +225,7 @@ class LinuxDeviceRule(_Frozen):
     access: str | None = None
 
 
-@_model
-class LinuxMemory(_Frozen):
+class LinuxMemory(Record, frozen=True):
     """`linux.resources.memory`: bytes, -1 for unlimited."""
 
     limit: int | None = None
@@ -305,8 +239,7 @@ class LinuxMemory(_Frozen):
     check_before_update: bool | None = None
 
 
-@_model
-class LinuxCPU(_Frozen):
+class LinuxCPU(Record, frozen=True):
     """`linux.resources.cpu`: CFS, realtime and cpuset settings."""
 
     shares: int | None = None
@@ -320,15 +253,13 @@ class LinuxCPU(_Frozen):
     idle: int | None = None
 
 
-@_model
-class LinuxPids(_Frozen):
+class LinuxPids(Record, frozen=True):
     """`linux.resources.pids`: -1 for no limit; 0 is a real limit."""
 
     limit: int | None = None
 
 
-@_model
-class LinuxWeightDevice(_Frozen):
+class LinuxWeightDevice(Record, frozen=True):
     """One entry of `blockIO.weightDevice`."""
 
     major: int
@@ -337,8 +268,7 @@ class LinuxWeightDevice(_Frozen):
     leaf_weight: int | None = None
 
 
-@_model
-class LinuxThrottleDevice(_Frozen):
+class LinuxThrottleDevice(Record, frozen=True):
     """One entry of a `blockIO.throttle*Device` list (bytes or IOs per second)."""
 
     major: int
@@ -346,8 +276,7 @@ class LinuxThrottleDevice(_Frozen):
     rate: int
 
 
-@_model
-class LinuxBlockIO(_Frozen):
+class LinuxBlockIO(Record, frozen=True):
     """`linux.resources.blockIO`: weights and throttles."""
 
     weight: int | None = None
@@ -359,40 +288,35 @@ class LinuxBlockIO(_Frozen):
     throttle_write_iops_device: tuple[LinuxThrottleDevice, ...] | None = None
 
 
-@_model
-class LinuxHugepageLimit(_Frozen):
+class LinuxHugepageLimit(Record, frozen=True):
     """One entry of `linux.resources.hugepageLimits` (`pageSize` like `2MB`)."""
 
     page_size: str
     limit: int
 
 
-@_model
-class LinuxInterfacePriority(_Frozen):
+class LinuxInterfacePriority(Record, frozen=True):
     """One entry of `network.priorities`."""
 
     name: str
     priority: int
 
 
-@_model
-class LinuxNetwork(_Frozen):
+class LinuxNetwork(Record, frozen=True):
     """`linux.resources.network`: net_cls class id and net_prio priorities."""
 
     class_id: int | None = None
     priorities: tuple[LinuxInterfacePriority, ...] | None = None
 
 
-@_model
-class LinuxRdma(_Frozen):
+class LinuxRdma(Record, frozen=True):
     """One value of `linux.resources.rdma` (keyed by device name)."""
 
     hca_handles: int | None = None
     hca_objects: int | None = None
 
 
-@_model
-class LinuxResources(_Frozen):
+class LinuxResources(Record, frozen=True):
     """`linux.resources`: cgroup limits."""
 
     devices: tuple[LinuxDeviceRule, ...] | None = None
@@ -406,8 +330,7 @@ class LinuxResources(_Frozen):
     unified: dict[str, str] | None = None
 
 
-@_model
-class LinuxSeccompArg(_Frozen):
+class LinuxSeccompArg(Record, frozen=True):
     """One argument condition of a seccomp rule."""
 
     index: int
@@ -416,8 +339,7 @@ class LinuxSeccompArg(_Frozen):
     value_two: int | None = None
 
 
-@_model
-class LinuxSyscall(_Frozen):
+class LinuxSyscall(Record, frozen=True):
     """One rule of `seccomp.syscalls`."""
 
     names: tuple[str, ...]
@@ -426,8 +348,7 @@ class LinuxSyscall(_Frozen):
     args: tuple[LinuxSeccompArg, ...] | None = None
 
 
-@_model
-class LinuxSeccomp(_Frozen):
+class LinuxSeccomp(Record, frozen=True):
     """`linux.seccomp`: libseccomp action, architecture and flag names."""
 
     default_action: str
@@ -439,8 +360,7 @@ class LinuxSeccomp(_Frozen):
     syscalls: tuple[LinuxSyscall, ...] | None = None
 
 
-@_model
-class Linux(_Frozen):
+class Linux(Record, frozen=True):
     """`linux`: everything config-linux.md defines."""
 
     namespaces: tuple[LinuxNamespace, ...] | None = None
@@ -462,8 +382,7 @@ class Linux(_Frozen):
     personality: LinuxPersonality | None = None
 
 
-@_model
-class Spec(_Frozen):
+class Spec(Record, frozen=True):
     """The whole config.json."""
 
     oci_version: str

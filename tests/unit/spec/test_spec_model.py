@@ -1,15 +1,14 @@
 """The Spec model: values land on the right attributes, and back."""
-import dataclasses
-
 import pytest
 
+from runc_py import record
 from runc_py.spec import model
 from runc_py.spec.load import spec_from_dict
 from runc_py.spec.report import load_schemas
 from spec_configs import changed, full_config, runc_spec_config
 
 MODEL_CLASSES = [c for c in vars(model).values()
-                 if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model.__name__]
+                 if isinstance(c, type) and record.is_record(c) and c.__module__ == model.__name__]
 
 
 def _schema_words(key: str) -> set[str]:
@@ -89,14 +88,14 @@ def test_every_attribute_is_exercised_by_the_full_config():
     seen, set_somewhere = set(), set()
 
     def walk(instance, where):
-        for field in dataclasses.fields(instance):
-            value = getattr(instance, field.name)
-            seen.add(f"{where}.{field.name}")
+        for name in record.fields(instance):
+            value = getattr(instance, name)
+            seen.add(f"{where}.{name}")
             if value is not None:
-                set_somewhere.add(f"{where}.{field.name}")
+                set_somewhere.add(f"{where}.{name}")
             for item in value if isinstance(value, tuple) else value.values() if isinstance(value, dict) else [value]:
-                if dataclasses.is_dataclass(item):
-                    walk(item, f"{where}.{field.name}")
+                if record.is_record(item):
+                    walk(item, f"{where}.{name}")
 
     walk(spec_from_dict(full_config()), "spec")
     assert len(seen) > 200
@@ -109,11 +108,11 @@ def test_keys_and_required_fields_match_the_schema():
         properties.update(node)
     required = _schema_words("required")
     for cls in MODEL_CLASSES:
-        for field in dataclasses.fields(cls):
-            key = model.json_key(field.name)
-            assert key in properties, f"{cls.__name__}.{field.name}: no {key!r} in the schema"
-            if field.default is dataclasses.MISSING:
-                assert key in required, f"{cls.__name__}.{field.name} is required but {key!r} is not"
+        for name, default in record.fields(cls).items():
+            key = model.json_key(name)
+            assert key in properties, f"{cls.__name__}.{name}: no {key!r} in the schema"
+            if default is record.REQUIRED:
+                assert key in required, f"{cls.__name__}.{name} is required but {key!r} is not"
 
 
 def _all_properties():
@@ -144,13 +143,13 @@ def test_naming_rule(attribute, key):
 
 def test_instances_are_frozen_values():
     root = model.Root(path="rootfs")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(record.FrozenError):
         root.path = "other"
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(record.FrozenError):
         del root.path
     assert root == model.Root(path="rootfs", readonly=None) and root != model.Root(path="rootfs", readonly=True)
     assert hash(root) == hash(model.Root(path="rootfs"))
-    assert dataclasses.replace(root, readonly=True).readonly is True
+    assert record.replace(root, readonly=True).readonly is True
     assert repr(root) == "Root(path='rootfs', readonly=None)"
     with pytest.raises(TypeError, match="missing required argument 'path'"):
         model.Root()
