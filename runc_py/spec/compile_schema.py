@@ -49,6 +49,16 @@ _TYPE_TESTS = {
 _NUMBER = "_is_number({v})"
 
 
+
+def _alphabet_of(pattern: str) -> set[str] | None:
+    """The characters of a pattern of the form ^[abc]*$ (literal characters
+    only), which says "only these characters"; None for any other pattern."""
+    if pattern.startswith("^[") and pattern.endswith("]*$"):
+        chars = pattern[2:-3]
+        if chars and not any(c in "\\-]^[" for c in chars):
+            return set(chars)
+    return None
+
 class _Compiler:
     def __init__(self, schemas: dict[str, dict]):
         self.schemas = schemas
@@ -140,8 +150,12 @@ class _Compiler:
         if "minLength" in schema:
             fail_if(guarded("string", f"len(v) < {schema['minLength']!r}"))
         if "pattern" in schema:
-            self.patterns.append(schema["pattern"])
-            fail_if(guarded("string", f"not _search({len(self.patterns) - 1}, v)"))
+            alphabet = _alphabet_of(schema["pattern"])
+            if alphabet is not None:  # ^[rwm]*$: a set test, no `re` at start-up
+                fail_if(guarded("string", f"not {self.string_set(sorted(alphabet))}.issuperset(v)"))
+            else:
+                self.patterns.append(schema["pattern"])
+                fail_if(guarded("string", f"not _search({len(self.patterns) - 1}, v)"))
         if "minItems" in schema:
             fail_if(guarded("array", f"len(v) < {schema['minItems']!r}"))
         if "$ref" in schema:
@@ -208,16 +222,7 @@ def _indent(block: str, prefix: str) -> str:
     return "\n".join(prefix + line for line in block.splitlines())
 
 
-_HEADER = '''"""Validators compiled from spec_schemas/*.json: do not edit.
-
-Written by runc_py/spec/compile_schema.py; regenerate with
-`.venv/bin/python -m runc_py.spec.compile_schema` after changing a schema.
-Each public function answers only "valid or not"; runc_py.spec.report
-explains a "not".
-"""
-
-_MISSING = object()
-_PATTERNS = {patterns!r}
+_SEARCH = '''_PATTERNS = {patterns!r}
 _compiled_patterns = {{}}
 
 
@@ -232,7 +237,20 @@ def _search(index, text):
     return pattern.search(text) is not None
 
 
-def _is_integer(v):
+'''
+
+_HEADER = '''"""Validators compiled from spec_schemas/*.json: do not edit.
+
+Written by runc_py/spec/compile_schema.py; regenerate with
+`.venv/bin/python -m runc_py.spec.compile_schema` after changing a schema.
+Each public function answers only "valid or not"; runc_py.spec.report
+explains a "not".
+"""
+
+_MISSING = object()
+
+
+{search}def _is_integer(v):
     if isinstance(v, bool):
         return False
     if isinstance(v, int):
@@ -254,7 +272,8 @@ def generate(schemas: dict[str, dict] | None = None) -> str:
     for public, uri in ENTRY_POINTS.items():
         target = compiler.function_for(uri)
         publics.append(f"def {public}(doc) -> bool:\n    return {target}(doc)\n")
-    parts = [_HEADER.format(patterns=tuple(compiler.patterns))]
+    search = _SEARCH.format(patterns=tuple(compiler.patterns)) if compiler.patterns else ""
+    parts = [_HEADER.format(search=search)]
     parts.append("\n".join(compiler.constants) + "\n\n\n")
     parts.append("\n\n".join(compiler.bodies + publics))
     return "".join(parts)

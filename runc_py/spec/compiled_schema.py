@@ -7,19 +7,6 @@ explains a "not".
 """
 
 _MISSING = object()
-_PATTERNS = ('^[rwm]*$',)
-_compiled_patterns = {}
-
-
-def _search(index, text):
-    """re.search with the pattern compiled on first use, so documents that
-    never reach a pattern never import or compile anything."""
-    pattern = _compiled_patterns.get(index)
-    if pattern is None:
-        import re
-
-        pattern = _compiled_patterns[index] = re.compile(_PATTERNS[index])
-    return pattern.search(text) is not None
 
 
 def _is_integer(v):
@@ -40,14 +27,15 @@ _C2 = frozenset(['IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE', 'IOPRIO_CLASS_RT'])
 _C3 = frozenset(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'])
 _C4 = frozenset(['b', 'c', 'p', 'u'])
 _C5 = frozenset(['a', 'b', 'c'])
-_C6 = frozenset(['MPOL_BIND', 'MPOL_DEFAULT', 'MPOL_INTERLEAVE', 'MPOL_LOCAL', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE'])
-_C7 = frozenset(['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'])
-_C8 = frozenset(['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'])
-_C9 = frozenset(['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64', 'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64'])
-_C10 = frozenset(['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'])
-_C11 = frozenset(['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'])
-_C12 = frozenset(['private', 'rprivate', 'rshared', 'rslave', 'runbindable', 'shared', 'slave', 'unbindable'])
-_C13 = frozenset(['LINUX', 'LINUX32'])
+_C6 = frozenset(['m', 'r', 'w'])
+_C7 = frozenset(['MPOL_BIND', 'MPOL_DEFAULT', 'MPOL_INTERLEAVE', 'MPOL_LOCAL', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE'])
+_C8 = frozenset(['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'])
+_C9 = frozenset(['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'])
+_C10 = frozenset(['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64', 'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64'])
+_C11 = frozenset(['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'])
+_C12 = frozenset(['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'])
+_C13 = frozenset(['private', 'rprivate', 'rshared', 'rslave', 'runbindable', 'shared', 'slave', 'unbindable'])
+_C14 = frozenset(['LINUX', 'LINUX32'])
 
 
 def _check_2(v):
@@ -687,7 +675,7 @@ def _check_52(v):
 def _check_53(v):
     if not (isinstance(v, str)):
         return False
-    if not _search(0, v):
+    if not _C6.issuperset(v):
         return False
     return True
 
@@ -1060,13 +1048,13 @@ def _check_72(v):
 
 
 def _check_74(v):
-    if not isinstance(v, str) or v not in _C6:
+    if not isinstance(v, str) or v not in _C7:
         return False
     return True
 
 
 def _check_76(v):
-    if not isinstance(v, str) or v not in _C7:
+    if not isinstance(v, str) or v not in _C8:
         return False
     return True
 
@@ -1098,13 +1086,13 @@ def _check_73(v):
 
 
 def _check_78(v):
-    if not isinstance(v, str) or v not in _C8:
+    if not isinstance(v, str) or v not in _C9:
         return False
     return True
 
 
 def _check_80(v):
-    if not isinstance(v, str) or v not in _C9:
+    if not isinstance(v, str) or v not in _C10:
         return False
     return True
 
@@ -1119,7 +1107,7 @@ def _check_79(v):
 
 
 def _check_82(v):
-    if not isinstance(v, str) or v not in _C10:
+    if not isinstance(v, str) or v not in _C11:
         return False
     return True
 
@@ -1145,7 +1133,7 @@ def _check_85(v):
 
 
 def _check_88(v):
-    if not isinstance(v, str) or v not in _C11:
+    if not isinstance(v, str) or v not in _C12:
         return False
     return True
 
@@ -1246,13 +1234,13 @@ def _check_77(v):
 
 
 def _check_89(v):
-    if not isinstance(v, str) or v not in _C12:
+    if not isinstance(v, str) or v not in _C13:
         return False
     return True
 
 
 def _check_91(v):
-    if not isinstance(v, str) or v not in _C13:
+    if not isinstance(v, str) or v not in _C14:
         return False
     return True
 

@@ -121,3 +121,23 @@ def test_generator_refuses_keywords_it_cannot_compile():
     schemas = {BASE_URI + "config.schema.json": {"$defs": {"process": {"oneOf": [{"type": "string"}]}}}}
     with pytest.raises(ValueError, match="oneOf"):
         compile_schema.generate(schemas)
+
+
+@pytest.mark.parametrize("pattern, good, bad", [
+    ("^[rwm]*$", ["", "rw", "mrw"], ["x", "rwx", "r w"]),    # an alphabet: compiled to a set test
+    ("^[a-z]+[0-9]$", ["ab1"], ["ab", "1", "AB1"]),            # anything else: re, on first use
+])
+def test_generated_patterns_match_as_jsonschema_does(pattern, good, bad):
+    uri = BASE_URI + "config.schema.json"
+    schemas = {uri: {"type": "object", "properties": {"s": {"type": "string", "pattern": pattern}}},
+               BASE_URI + "defs.json": {"$defs": {"process": {"type": "object"}}}}
+    entry_points = {"is_valid_config": uri, "is_valid_process": BASE_URI + "defs.json#/$defs/process"}
+    namespace: dict = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compile_schema, "ENTRY_POINTS", entry_points)
+        exec(compile_schema.generate(schemas), namespace)
+    assert ("_search" in namespace) == (pattern != "^[rwm]*$")
+    for text in good:
+        assert namespace["is_valid_config"]({"s": text}), text
+    for text in bad:
+        assert not namespace["is_valid_config"]({"s": text}), text
