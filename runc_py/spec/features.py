@@ -72,9 +72,10 @@ def cgroup() -> dict:
     """runc_py.linux.cgroups' cgroupfs manager drives v1 hierarchies (on v1
     and hybrid hosts) and cgroup2 (v1.py, v2.py), and both write
     `linux.resources.rdma` to rdma.max (v1.set_rdma, v2.set_rdma).  Its
-    systemd driver (systemd.py) only explains that it is not implemented,
-    so systemd and systemdUser are false."""
-    return {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": True}
+    systemd driver (systemd.py, systemd_manager.py) asks the system
+    manager for transient units; the per-user manager (--rootless) is not
+    supported, so systemdUser is false."""
+    return {"v1": True, "v2": True, "systemd": True, "systemdUser": False, "rdma": True}
 
 
 def seccomp_section() -> dict:

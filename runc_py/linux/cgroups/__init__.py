@@ -1,5 +1,5 @@
-"""Container cgroups on v1, hybrid and v2 hosts (the systemd driver only
-reports that it is unavailable).
+"""Container cgroups on v1, hybrid and v2 hosts, made directly (cgroupfs)
+or as systemd transient units (open_cgroup(..., systemd=True)).
 
     mgr = open_cgroup(container_id, spec.linux.cgroups_path, spec.linux.resources,
                       linux_devices=spec.linux.devices)

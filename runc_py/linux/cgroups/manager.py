@@ -113,6 +113,9 @@ class CgroupManager:
 
     @classmethod
     def from_record(cls, d: dict) -> "CgroupManager":
+        if d.get("driver") == "systemd":
+            from runc_py.linux.cgroups.systemd_manager import SystemdManager
+            return SystemdManager.from_record(d)
         if d.get("version") != RECORD_VERSION or d.get("driver") != "cgroupfs":
             raise CgroupError(f"unknown cgroup record (version {d.get('version')}, driver {d.get('driver')})")
         rules = [devices_rules.DeviceRule(*r) for r in d.get("node_rules", [])]
@@ -144,26 +147,8 @@ class CgroupManager:
             raise CgroupError(f"the cgroups of container {self.container_id} were already created")
         self.created = []
         try:
-            for leaf, mnt in self._leaves():
-                for d in _dirs_to_make(leaf, mnt):
-                    try:
-                        os.mkdir(d, 0o755)
-                    except FileExistsError:
-                        continue  # made by someone else meanwhile: not ours
-                    except OSError as e:
-                        raise CgroupError(f"mkdir {d}: {files.reason(e.errno)}") from e
-                    self.created.append(d)
-            if "cpuset" in self.paths:
-                v1.inherit_cpuset(self.mounts["cpuset"], self.paths["cpuset"])
-            if self.mode == V2:
-                leaf, root = self.paths[""], self.mounts[""]
-                parent = os.path.dirname(leaf)
-                chain = []
-                while len(parent) >= len(root):
-                    chain.append(parent)
-                    parent = os.path.dirname(parent)
-                for d in reversed(chain):
-                    v2.enable_controllers(d)
+            self._make_dirs(self._leaves())
+            self._prepare_hierarchies()
             self._apply(self.resources, devices=True)
         except BaseException:
             try:
@@ -171,6 +156,35 @@ class CgroupManager:
             except CgroupError:
                 pass
             raise
+
+    def _make_dirs(self, leaves) -> None:
+        """mkdir each missing level of the (directory, mount point) pairs,
+        noting in `created` the ones made here."""
+        for leaf, mnt in leaves:
+            for d in _dirs_to_make(leaf, mnt):
+                try:
+                    os.mkdir(d, 0o755)
+                except FileExistsError:
+                    continue  # made by someone else meanwhile: not ours
+                except OSError as e:
+                    raise CgroupError(f"mkdir {d}: {files.reason(e.errno)}") from e
+                self.created.append(d)
+
+    def _prepare_hierarchies(self) -> None:
+        """What a new cgroup needs before a process can join and limits be
+        written: cpus and mems in cpuset (v1), controllers enabled down to
+        the leaf (v2)."""
+        if "cpuset" in self.paths:
+            v1.inherit_cpuset(self.mounts["cpuset"], self.paths["cpuset"])
+        if self.mode == V2:
+            leaf, root = self.paths[""], self.mounts[""]
+            parent = os.path.dirname(leaf)
+            chain = []
+            while len(parent) >= len(root):
+                chain.append(parent)
+                parent = os.path.dirname(parent)
+            for d in reversed(chain):
+                v2.enable_controllers(d)
 
     # -- resources -----------------------------------------------------------------
 
@@ -344,8 +358,8 @@ def open_cgroup(container_id: str, cgroups_path: str | None, resources=None, *, 
     created.  `linux_devices` (spec linux.devices) adds rwm rules for the
     device nodes the container gets; `host` replaces detection (tests)."""
     if systemd:
-        from runc_py.linux.cgroups.systemd import require_systemd_driver
-        require_systemd_driver()
+        from runc_py.linux.cgroups.systemd import open_systemd_cgroup
+        return open_systemd_cgroup(container_id, cgroups_path, resources, linux_devices=linux_devices, host=host)
     if host is None:
         from runc_py.linux.cgroups.detect import detect_host
         host = detect_host()

@@ -1,5 +1,5 @@
 """Which controllers a spec asks for, kernel-memory warnings, and the
-systemd driver's refusal."""
+systemd driver's refusal on a host without systemd."""
 import pytest
 from runc_py.spec.model import LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxPids, LinuxResources
 
@@ -37,6 +37,4 @@ def test_systemd_probe(tmp_path):
         require_systemd_driver(run_dir=str(tmp_path), pid1_comm=str(comm))
     assert "systemd is not running on this host" in e.value.msg
     comm.write_text("systemd\n")
-    with pytest.raises(CgroupError) as e:  # running, but no D-Bus client here: say so, never fall back
-        require_systemd_driver(run_dir=str(tmp_path), pid1_comm=str(comm))
-    assert "does not implement it" in e.value.msg
+    require_systemd_driver(run_dir=str(tmp_path), pid1_comm=str(comm))  # running: the driver goes on
