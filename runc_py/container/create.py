@@ -81,6 +81,10 @@ def _check_terminal_options(spec, opts: CreateOptions) -> None:
 
 def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePlan, rootfs_plan,
             opts: CreateOptions, undo: Undo) -> dict:
+    linux = spec.linux
+    cgroup = open_cgroup(container.id, linux.cgroups_path if linux else None,
+                         linux.resources if linux else None, systemd=opts.systemd_cgroup,
+                         linux_devices=linux.devices if linux else None)
     record = {
         "id": container.id,
         "phase": "creating",
@@ -91,19 +95,12 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
         "created": rfc3339_nano(time.time_ns()),
         "annotations": dict(spec.annotations or {}),
         "shared_pid_ns": not ns_plan.creates("pid"),
-        "cgroup": None,
+        "cgroup": cgroup.record(),  # what it may create, on disk before any of it exists
         "hooks": hooks_to_record(spec.hooks),
         "exec": _exec_defaults(spec, opts),
         # what `update` merges into; config.json may change after create
         "resources": to_json(spec.linux.resources) if spec.linux and spec.linux.resources else None,
     }
-    container.write(record)
-
-    linux = spec.linux
-    cgroup = open_cgroup(container.id, linux.cgroups_path if linux else None,
-                         linux.resources if linux else None, systemd=opts.systemd_cgroup,
-                         linux_devices=linux.devices if linux else None)
-    record["cgroup"] = cgroup.record()  # what it may create, on disk before any of it exists
     container.write(record)
     undo.push("remove cgroup", cgroup.destroy)
     cgroup.create()
@@ -131,9 +128,18 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
     undo.push("close init channel", parent_end.close)
     undo.push("stop stage child", lambda: kill_and_reap(stage_pid))
 
-    cgroup.add_process(stage_pid)
+    # The init must be in the cgroup before it forks or runs anything of the
+    # user's; the first hook is the earliest.  So the init is attached while
+    # it sets up the rootfs: the first cgroup.procs write of a process waits
+    # for an RCU grace period (~10-20 ms here), which then overlaps that work.
+    # A new cgroup namespace is rooted where the stage child is when it
+    # unshares, so then the stage is attached first, as before "go".
+    attach_init = cgroup.add_process
+    if ns_plan.creates("cgroup"):
+        cgroup.add_process(stage_pid)
+        attach_init = None
     parent_end.send(type="go")
-    _handshake(parent_end, container, record, spec, stage_pid, undo)
+    _handshake(parent_end, container, record, spec, stage_pid, undo, attach_init)
     reap(stage_pid)
 
     record["phase"] = "created"
@@ -151,8 +157,12 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
     return record
 
 
-def _handshake(ch: Channel, container: LockedContainer, record: dict, spec, stage_pid: int, undo: Undo) -> None:
-    """Serve the init's requests until it reports ready (or an error)."""
+def _handshake(ch: Channel, container: LockedContainer, record: dict, spec, stage_pid: int, undo: Undo,
+               attach_init) -> None:
+    """Serve the init's requests until it reports ready (or an error).
+    `attach_init(pid)`, when given, puts the init in the cgroup as soon as
+    its pid is known; it is done before the "hooks" request is answered,
+    which the init waits for before its first fork or exec."""
     from runc_py.container.hooks import run_hooks
 
     while True:
@@ -168,6 +178,8 @@ def _handshake(ch: Channel, container: LockedContainer, record: dict, spec, stag
             record["pid"], record["init_start"] = pid, process_start_time(pid)
             undo.push("kill container init", lambda: kill_and_wait(pid, record["init_start"]))
             container.write(record)
+            if attach_init is not None:
+                attach_init(pid)
         elif kind == "hooks":
             hooks = spec.hooks
             if hooks is not None:

@@ -1,6 +1,6 @@
 """The state store: one directory per container under --root.
 
-    <root>/<id>/state.json   the record (written to a temp file, fsync'd, renamed)
+    <root>/<id>/state.json   the record (written to a temp file, renamed over)
     <root>/<id>/exec.fifo    exists from create until start
 
 Every operation that changes a container (create, start, kill, delete,
@@ -72,12 +72,15 @@ def read_record(container_dir: str, container_id: str) -> dict:
 
 def write_file_atomically(path: str, data: bytes, mode: int) -> None:
     """Readers see the old content or the new one, never a part: write a
-    temp file beside the target, fsync it, rename it over the target."""
+    temp file beside the target and rename it over the target.  No fsync
+    (as runc): the records describe live processes and normally sit on
+    /run, a tmpfs; after a crash there is nothing left for them to describe,
+    while an fsync costs a disk flush on every state change of a --root on
+    disk."""
     tmp = f"{path}.tmp-{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
         os.write(fd, data)
-        os.fsync(fd)
     except BaseException:
         os.close(fd)
         os.unlink(tmp)

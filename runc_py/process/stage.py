@@ -1,7 +1,9 @@
 """The stage child shared by create and exec.
 
 The runtime forks it; it makes itself non-dumpable, waits for the parent's
-"go" (sent once it is in the container's cgroup), enters the namespaces and
+"go" (sent once it is in the container's cgroup, where that must come first:
+an exec'd process, or an init with a new cgroup namespace; otherwise the
+parent attaches the init as soon as its pid is reported), enters the namespaces and
 forks once more, because a pid (or time) namespace only applies to children.
 It reports that grandchild's host pid and exits; the grandchild (the
 container's init, or an exec'd process) then owns the channel.

@@ -1,5 +1,7 @@
 """What the container's process sees, checked from inside, on runc-py and
 runc alike."""
+import os
+
 import pytest
 
 from helpers import new_bundle
@@ -128,3 +130,31 @@ def test_namespaces_differ_from_host(runtime, tmp_path, ns):
             config["linux"]["namespaces"].append({"type": "cgroup"})
     out = run_and_capture(runtime, tmp_path, f"readlink /proc/self/ns/{ns}", edit)
     assert out.strip() != os.readlink(f"/proc/self/ns/{ns}")
+
+
+@pytest.mark.parametrize("cgroupns", [False, True])
+def test_init_is_in_the_cgroup_before_its_first_hook(runtime, tmp_path, cgroupns):
+    """runc-py attaches the init to its cgroup while the init sets up the
+    rootfs (unless a new cgroup namespace must be rooted there first); the
+    createContainer hooks, the init's first children, must find it there."""
+    seen = tmp_path / "hook-cgroup"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ncat /proc/self/cgroup > {seen}\n")
+    hook.chmod(0o755)
+    cid = runtime.new_id()
+
+    def edit(config):
+        config["linux"]["cgroupsPath"] = f"/runc-py-test/{cid}"
+        config["hooks"] = {"createContainer": [{"path": str(hook)}]}
+        if cgroupns:
+            config["linux"]["namespaces"].append({"type": "cgroup"})
+    bundle = new_bundle(tmp_path, ["true"], edit)
+    runtime.run("create", "-b", str(bundle.path), cid)
+    try:
+        lines = seen.read_text().splitlines()
+        pids = next(line for line in lines if ":pids:" in line)
+        # inside a new cgroup namespace the container's cgroup is its root
+        assert pids.endswith(":/") if cgroupns else pids.endswith(f":/runc-py-test/{cid}"), lines
+    finally:
+        runtime.run("delete", "--force", cid)
+    assert not os.path.exists(f"/sys/fs/cgroup/pids/runc-py-test/{cid}")
