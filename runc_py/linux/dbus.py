@@ -328,6 +328,10 @@ def _unescape(value: str) -> str:
     return out.decode()
 
 
+def _reason(e: OSError) -> str:
+    return os.strerror(e.errno) if e.errno else (str(e) or type(e).__name__)
+
+
 class Connection:
     """One authenticated connection; not thread-safe (runc-py has one thread)."""
 
@@ -352,7 +356,7 @@ class Connection:
                 sock.connect(path)
             except OSError as e:
                 sock.close()
-                errors.append(f"connect {path.lstrip(chr(0))}: {os.strerror(e.errno) if e.errno else e}")
+                errors.append(f"connect {path.lstrip(chr(0))}: {_reason(e)}")
                 continue
             conn = cls(sock, peer)
             try:
@@ -360,6 +364,9 @@ class Connection:
                 if not peer:
                     conn.unique_name = conn.call("org.freedesktop.DBus", "/org/freedesktop/DBus",
                                                  "org.freedesktop.DBus", "Hello")[0]
+            except OSError as e:  # reset, or silent past the timeout
+                conn.close()
+                raise DBusError("", f"D-Bus handshake on {path.lstrip(chr(0))}: {_reason(e)}") from None
             except BaseException:
                 conn.close()
                 raise
@@ -409,7 +416,10 @@ class Connection:
         return self._serial
 
     def send(self, msg: Message) -> None:
-        self.sock.sendall(msg.encode())
+        try:
+            self.sock.sendall(msg.encode())
+        except OSError as e:
+            raise DBusError("", f"D-Bus connection: {_reason(e)}") from None
 
     def _receive(self, deadline: float) -> Message:
         while True:
@@ -429,6 +439,8 @@ class Connection:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
                 raise TimeoutError from None
+            except OSError as e:
+                raise DBusError("", f"D-Bus connection: {_reason(e)}") from None
             if not chunk:
                 raise DBusError("", "the D-Bus peer closed the connection")
             self._buf += chunk

@@ -203,3 +203,15 @@ def test_refused_authentication():
         conn._authenticate()
     a.close()
     b.close()
+
+
+def test_a_peer_that_hangs_up_is_a_dbus_error(tmp_path):
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "sock"))
+    server.listen(1)
+    threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
+    with pytest.raises(DBusError, match="D-Bus handshake on .*/sock: |closed"):
+        dbus.Connection.open(f"unix:path={tmp_path}/sock", peer=True)
+    server.close()
+    with pytest.raises(DBusError, match="connect .*/none: No such file or directory"):
+        dbus.Connection.open(f"unix:path={tmp_path}/none")

@@ -147,15 +147,18 @@ class CgroupManager:
             raise CgroupError(f"the cgroups of container {self.container_id} were already created")
         self.created = []
         try:
-            self._make_dirs(self._leaves())
-            self._prepare_hierarchies()
-            self._apply(self.resources, devices=True)
+            self._create()
         except BaseException:
             try:
                 self.destroy()
             except CgroupError:
                 pass
             raise
+
+    def _create(self) -> None:
+        self._make_dirs(self._leaves())
+        self._prepare_hierarchies()
+        self._apply(self.resources, devices=True)
 
     def _make_dirs(self, leaves) -> None:
         """mkdir each missing level of the (directory, mount point) pairs,

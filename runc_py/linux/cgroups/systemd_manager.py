@@ -5,9 +5,9 @@ reads or writes cgroup files (limits, freezer, pids, stats, OOM events,
 kill --all) is the cgroupfs manager's, unchanged.  What differs is the
 life of the cgroup, as in runc's systemd managers:
 
-- create() asks nothing of systemd yet (a scope cannot start without a
-  process); it makes the directories of the v1 hierarchies systemd does
-  not manage (cpuset, freezer, ...);
+- create() only checks that systemd answers (a scope cannot start
+  without a process) and makes the directories of the v1 hierarchies
+  systemd does not manage (cpuset, freezer, ...);
 - the first add_process(pid) starts the unit with PIDs=[pid] and the
   limits as unit properties, waits for the job, joins the pid to the other
   hierarchies and writes every limit to cgroupfs as well (systemd does not
@@ -67,23 +67,13 @@ class SystemdManager(CgroupManager):
 
     # -- creation ------------------------------------------------------------------
 
-    def create(self) -> None:
-        if self.created is not None:
-            raise CgroupError(f"the cgroups of container {self.container_id} were already created")
+    def _create(self) -> None:
         # An unreachable systemd fails here, before anything exists.  The
         # connection is not kept: the container's processes are forked
         # before the unit starts and would hold it, unread, and systemd
         # stops sending job signals to anyone once a client's queue is long.
         self._connect().close()
-        self.created = []
-        try:
-            self._make_dirs([(self.paths[k], self.mounts[k]) for k in self.paths if k not in SYSTEMD_MANAGED_V1])
-        except BaseException:
-            try:
-                self.destroy()
-            except CgroupError:
-                pass
-            raise
+        self._make_dirs([(self.paths[k], self.mounts[k]) for k in self.paths if k not in SYSTEMD_MANAGED_V1])
         self._starting = True
 
     def add_process(self, pid: int) -> None:

@@ -20,30 +20,23 @@ UNIT_EXISTS = "org.freedesktop.systemd1.UnitExists"
 JOB_TIMEOUT = 30.0  # runc's
 
 
-class Systemd:
-    def __init__(self, conn: dbus.Connection):
-        self.conn = conn
+class Systemd(dbus.Connection):
+    """A connection to systemd, with its Manager's methods."""
+
+    def __init__(self, sock, peer: bool):
+        super().__init__(sock, peer)
         self._version: int | None = None
 
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> "Systemd":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def _call(self, member: str, signature: str = "", args=()) -> list:
-        return self.conn.call(SYSTEMD, MANAGER_PATH, MANAGER, member, signature, args)
+        return self.call(SYSTEMD, MANAGER_PATH, MANAGER, member, signature, args)
 
     def version(self) -> int:
         """The leading number of the Manager's Version ("252.38-1~deb12u1"
         -> 252); 0 if it cannot be read."""
         if self._version is None:
             try:
-                _, text = self.conn.call(SYSTEMD, MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
-                                         [MANAGER, "Version"])[0]
+                _, text = self.call(SYSTEMD, MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+                                    [MANAGER, "Version"])[0]
             except dbus.DBusError:
                 text = ""
             digits = ""
@@ -56,7 +49,7 @@ class Systemd:
 
     def _wait_job(self, job: str, timeout: float = JOB_TIMEOUT) -> str | None:
         """The job's result, or None if systemd did not say within timeout."""
-        msg = self.conn.wait_signal(
+        msg = self.wait_signal(
             lambda m: m.member == "JobRemoved" and m.interface == MANAGER and len(m.body) == 4
             and m.body[1] == job, timeout)
         return None if msg is None else msg.body[3]
@@ -121,14 +114,14 @@ class Systemd:
 
 
 def _open(address: str, peer: bool) -> Systemd:
-    conn = dbus.Connection.open(address, peer=peer)
+    sd = Systemd.open(address, peer=peer)
     try:
-        conn.add_match(JOB_REMOVED_RULE)
-        conn.call(SYSTEMD, MANAGER_PATH, MANAGER, "Subscribe")
+        sd.add_match(JOB_REMOVED_RULE)
+        sd.call(SYSTEMD, MANAGER_PATH, MANAGER, "Subscribe")
     except BaseException:
-        conn.close()
+        sd.close()
         raise
-    return Systemd(conn)
+    return sd
 
 
 def connect() -> Systemd:

@@ -35,16 +35,16 @@ import json, sys
 from runc_py.linux import dbus
 from runc_py.linux.cgroups.systemd_units import MANAGER, MANAGER_PATH, SYSTEMD, Systemd
 op, args = sys.argv[1], sys.argv[2:]
-with Systemd(dbus.Connection.open(dbus.SYSTEMD_PRIVATE, peer=True)) as sd:
+with Systemd.open(dbus.SYSTEMD_PRIVATE, peer=True) as sd:
     def get(path, interface, name):
-        return sd.conn.call(SYSTEMD, path, "org.freedesktop.DBus.Properties", "Get", "ss", [interface, name])[0][1]
+        return sd.call(SYSTEMD, path, "org.freedesktop.DBus.Properties", "Get", "ss", [interface, name])[0][1]
     if op == "manager":
         out = get(MANAGER_PATH, MANAGER, args[0])
     elif op == "unit":
         path = sd.get_unit(args[0])
         out = None if path is None else get(path, args[1], args[2])
     else:
-        out = sd.conn.call(SYSTEMD, MANAGER_PATH, MANAGER, "Exit")
+        out = sd.call(SYSTEMD, MANAGER_PATH, MANAGER, "Exit")
 print(json.dumps(out))
 """
 TARGET = "runc-py-test.target"
@@ -293,8 +293,13 @@ def test_lifecycle_in_a_scope_unit(systemd, rt, tmp_path):
 
     stats = json.loads(rt.run("events", "--stats", cid).stdout)
     assert stats["data"]["memory"]["usage"]["limit"] == 128 * MiB
-    rt.run("kill", cid, "KILL")
+    rt.run("exec", "--detach", cid, "sleep", "301")  # joins the unit's directories too
+    assert wait_for(lambda: len(systemd.host_pids(rel)) == 2)
+    [exec_pid] = processes_mentioning("sleep\0" + "301")
+    assert exec_pid in systemd.host_pids(rel)
+    rt.run("kill", "--all", cid, "KILL")
     assert wait_for(lambda: _status(rt, cid) == "stopped", timeout=10)
+    assert wait_for(lambda: not os.path.exists(f"/proc/{exec_pid}"))
     rt.run("delete", cid)
     assert not systemd.has_unit(unit)
     assert systemd.leftovers(rel) == []
