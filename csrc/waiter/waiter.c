@@ -22,12 +22,12 @@
  * no_new_privs and keeps it at a second one with it, where one execve with
  * no_new_privs would have capped it at the old permitted set.
  *
- * Steps: wait until the FIFO is readable (a reader that never had a writer
- * gets no POLLHUP, so poll sleeps until start writes), read its byte, close
- * it; reset every signal disposition to SIG_DFL and unblock all signals
- * (SIG_IGN and the mask survive execve, and Python ignores SIGPIPE and
- * SIGXFSZ: the user's program must start with the defaults, as runc's
- * does); execve(EXE, ARG0..., envp).  On any failure it writes
+ * Steps: name itself (comm) runc-py-init; wait until the FIFO is readable
+ * (a reader that never had a writer gets no POLLHUP, so poll sleeps until
+ * start writes), read its byte, close it; reset every signal disposition
+ * to SIG_DFL and unblock all signals (SIG_IGN and the mask survive execve,
+ * and Python ignores SIGPIPE and SIGXFSZ: the user's program must start
+ * with the defaults, as runc's does); execve(EXE, ARG0..., envp).  On any failure it writes
  *     runc-py: exec failed: <what>: <reason>
  * to fd 2 and exits 1, as the Python init does.  It allocates nothing.
  */
@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static void put(const char *s)
@@ -122,6 +123,8 @@ int main(int argc, char **argv, char **envp)
     fifo = parse_uint(argv[1]);
     if (fifo < 0)
         fail("bad exec fifo fd", EINVAL);
+    /* comm would be the memfd's name or fd number, by kernel version. */
+    prctl(PR_SET_NAME, "runc-py-init", 0, 0, 0);
     wait_for_start(fifo);
     reset_signals();
     execve(argv[2], argv + 4, envp);

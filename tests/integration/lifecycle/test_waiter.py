@@ -212,6 +212,8 @@ def test_waiting_waiter_is_small_and_cannot_be_written_through_proc_exe(tmp_path
         rss_kib = int(init.status()["VmRSS"].split()[0])
         print(f"\nwaiting waiter: VmRSS {rss_kib} kB, exe -> {os.readlink(f'/proc/{init.pid}/exe')}")
         assert rss_kib < 2048
+        with open(f"/proc/{init.pid}/comm") as f:
+            assert f.read() == WAITER_NAME + "\n"  # what ps -e shows, not the memfd's name
         with pytest.raises(OSError):
             os.open(f"/proc/{init.pid}/exe", os.O_WRONLY)
         # What an exec'd process could keep: the waiter's binary, opened while it waited.
