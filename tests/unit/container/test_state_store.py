@@ -50,9 +50,13 @@ def test_atomic_write_leaves_old_content_on_failure(tmp_path, monkeypatch):
     target = tmp_path / "state.json"
     write_file_atomically(str(target), b'{"old":1}', 0o600)
 
-    def failing_fsync(fd):
-        raise OSError(5, "simulated I/O error")
-    monkeypatch.setattr(os, "fsync", failing_fsync)
+    real_write = os.write
+
+    def failing_write(fd, data):
+        if data == b'{"new":2}':
+            raise OSError(28, "simulated: no space left on device")
+        return real_write(fd, data)
+    monkeypatch.setattr(os, "write", failing_write)
     with pytest.raises(OSError):
         write_file_atomically(str(target), b'{"new":2}', 0o600)
     assert target.read_bytes() == b'{"old":1}'
