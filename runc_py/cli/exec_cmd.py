@@ -15,6 +15,9 @@ def exec_(g: GlobalOptions, container_id: str, command: tuple[str, ...], console
           process: str | None, detach: bool, pid_file: str | None, process_label: str | None,
           apparmor: str | None, no_new_privs: bool, cap: tuple[str, ...], preserve_fds: int,
           cgroup: tuple[str, ...], ignore_paused: bool) -> int:
+    from runc_py.linux.cgroups.warmup import start_attach_warmup
+
+    start_attach_warmup()
     from runc_py.container.exec import ExecOptions, ProcessOverrides, exec_in_container
 
     try:

@@ -6,6 +6,9 @@ from runc_py.container.state import StateStore
 
 def create(g: GlobalOptions, container_id: str, bundle: str, console_socket: str | None, pid_file: str | None,
            no_pivot: bool, no_new_keyring: bool, preserve_fds: int) -> int:
+    from runc_py.linux.cgroups.warmup import start_attach_warmup
+
+    start_attach_warmup()
     from runc_py.container.create import CreateOptions, create_container
 
     create_container(StateStore(g.root), container_id,
@@ -23,6 +26,9 @@ def start(g: GlobalOptions, container_id: str) -> int:
 
 def run(g: GlobalOptions, container_id: str, bundle: str, console_socket: str | None, detach: bool, keep: bool,
         pid_file: str | None, no_subreaper: bool, no_pivot: bool, no_new_keyring: bool, preserve_fds: int) -> int:
+    from runc_py.linux.cgroups.warmup import start_attach_warmup
+
+    start_attach_warmup()
     from runc_py.container.create import CreateOptions
     from runc_py.container.run import run_container
 
