@@ -26,6 +26,7 @@ from runc_py.plan.rootfs import plan_rootfs
 from runc_py.process.channel import Channel, channel_pair
 from runc_py.process.context import InitContext
 from runc_py.process.init import run_stage_child
+from runc_py.process.waiter import open_waiter
 from runc_py.spec.load import load_config
 from runc_py.spec.model import to_json
 
@@ -113,9 +114,9 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
     ctx = _init_context(container.id, spec, ns_plan, rootfs_plan, opts, fifo_fd)
     for _, fd, _ in ctx.join_targets:
         undo.push("close namespace fd", lambda fd=fd: _close_quietly(fd))
-    for fd in (ctx.console_fd, ctx.seccomp_listener_fd):
+    for fd in (ctx.console_fd, ctx.seccomp_listener_fd, ctx.waiter_fd):
         if fd is not None:
-            undo.push("close socket", lambda fd=fd: _close_quietly(fd))
+            undo.push("close fd", lambda fd=fd: _close_quietly(fd))
     ctx.hook_state = lambda status, pid: hook_state(record, status, pid)
 
     parent_end, child_end = channel_pair()
@@ -150,7 +151,7 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
     os.close(fifo_fd)
     for _, fd, _ in ctx.join_targets:
         _close_quietly(fd)
-    for fd in (ctx.console_fd, ctx.seccomp_listener_fd):
+    for fd in (ctx.console_fd, ctx.seccomp_listener_fd, ctx.waiter_fd):
         if fd is not None:
             _close_quietly(fd)
     undo.disarm()
@@ -229,6 +230,7 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
         new_keyring=not opts.no_new_keyring,
         preserve_fds=opts.preserve_fds,
         fifo_fd=fifo_fd,
+        waiter_fd=_open_waiter(),
         console_fd=console_fd,
         uid_mappings=linux.uid_mappings if linux else (),
         gid_mappings=linux.gid_mappings if linux else (),
@@ -241,6 +243,15 @@ def _init_context(container_id: str, spec, ns_plan: NamespacePlan, rootfs_plan, 
         hooks_create_container=hooks.create_container or () if hooks else (),
         hooks_start_container=hooks.start_container or () if hooks else (),
     )
+
+
+def _open_waiter() -> int | None:
+    """The waiter the init becomes until start (runc_py.process.waiter);
+    without its binary (a build without a C compiler) the init waits itself."""
+    try:
+        return open_waiter()
+    except FileNotFoundError:
+        return None
 
 
 def _exec_defaults(spec, opts: CreateOptions) -> dict:

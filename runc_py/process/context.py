@@ -48,6 +48,7 @@ class InitContext(ProcessContext):
     hostname: str | None
     domainname: str | None
     fifo_fd: int                  # exec FIFO, opened O_RDONLY|O_NONBLOCK by the parent
+    waiter_fd: int | None = None  # sealed memfd of the waiter (runc_py.process.waiter)
     uid_mappings: tuple = ()
     gid_mappings: tuple = ()
     time_offsets: object = None

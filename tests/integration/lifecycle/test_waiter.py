@@ -282,3 +282,46 @@ def test_waiter_finishes_only_plain_starts():
     assert not waiter_can_finish(types.SimpleNamespace(**{**vars(plain), "hooks_start_container": ("hook",)}))
     assert not waiter_can_finish(types.SimpleNamespace(**{**vars(plain), "lsm": object()}))
     assert not waiter_can_finish(types.SimpleNamespace(**{**vars(plain), "seccomp": object()}))
+
+
+def _proc_status(pid: int) -> dict:
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+@pytest.mark.parametrize("seccomp", [False, True])
+def test_created_container_waits_in_the_waiter_unless_seccomp_needs_python(runc_py, tmp_path, seccomp):
+    """Through the CLI: a plain created container's init is the waiter
+    (comm runc-py-init, under 2 MiB), a seccomp one keeps waiting in Python;
+    both start and run the user's program."""
+    import json
+
+    from helpers import new_bundle
+
+    out = tmp_path / "out"
+
+    def edit(config):
+        config["mounts"].append({"destination": "/out", "type": "bind", "source": str(tmp_path),
+                                 "options": ["rbind"]})
+        if seccomp:
+            config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                                          "syscalls": [{"names": ["mknod"], "action": "SCMP_ACT_ERRNO"}]}
+    bundle = new_bundle(tmp_path, ["sh", "-c", "echo started > /out/out"], edit)
+    cid = runc_py.new_id()
+    runc_py.run("create", "-b", str(bundle.path), cid)
+    try:
+        pid = json.loads(runc_py.run("state", cid).stdout)["pid"]
+        status = _proc_status(pid)
+        kib = int(status["VmRSS"].split()[0])
+        print(f"created init: {status['Name']}, VmRSS {kib} kB")
+        if seccomp:
+            assert status["Name"] != WAITER_NAME
+        else:
+            assert status["Name"] == WAITER_NAME and kib < 2048
+        runc_py.run("start", cid)
+        deadline = time.monotonic() + 10
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert out.read_text() == "started\n"
+    finally:
+        runc_py.run("delete", "--force", cid)
