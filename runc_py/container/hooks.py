@@ -25,8 +25,6 @@ and stderr are the container's stdio during `create` and `run` (hook chatter
 there would corrupt the container's output, and runc does not pass it through
 either); its tail goes into the error, in the order it was written.
 """
-from __future__ import annotations
-
 import os
 
 from runc_py import log
@@ -46,7 +44,7 @@ HOOK_KINDS = ("prestart", "createRuntime", "createContainer", "startContainer", 
 _OUTPUT_TAIL_BYTES = 1000
 
 
-def run_hooks(kind: str, hooks: tuple[Hook, ...], state_json: bytes, *, fatal: bool) -> None:
+def run_hooks(kind: str, hooks: "tuple[Hook, ...]", state_json: bytes, *, fatal: bool) -> None:
     """Run `hooks` in order; the first failure raises when `fatal`, otherwise
     every failure is logged as a warning and the next hook still runs.
 
@@ -65,7 +63,7 @@ def run_hooks(kind: str, hooks: tuple[Hook, ...], state_json: bytes, *, fatal: b
         log.warning(str(error))
 
 
-def _run_hook(hook: Hook, state_json: bytes) -> str | None:
+def _run_hook(hook: "Hook", state_json: bytes) -> str | None:
     """Run one hook to its end; return why it failed, or None."""
     import signal
     import subprocess  # ~12 ms: only configs with hooks pay for it

@@ -21,7 +21,6 @@ imports anything lazily: the init must not load modules after pivot_root.
 import errno
 import os
 import stat
-from collections.abc import Callable
 
 from runc_py.errors import RuncPyError, reason
 from runc_py.linux import sys as lsys
@@ -37,8 +36,12 @@ from runc_py.plan.rootfs import (DeviceStep, MountStep, RootfsPlan, SymlinkStep,
 
 MNT_DETACH = 2
 
+TYPE_CHECKING = False  # see runc_py.container.hooks: `typing`/`collections` cost ms at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def prepare_rootfs(plan: RootfsPlan, *, no_pivot: bool, before_pivot: Callable[[], None] | None = None) -> None:
+
+def prepare_rootfs(plan: RootfsPlan, *, no_pivot: bool, before_pivot: "Callable[[], None] | None" = None) -> None:
     """Everything up to and including pivot_root.  `before_pivot` runs after
     the last mount, in the rootfs's parent tree, for the runtime's hooks."""
     if no_pivot:

@@ -52,7 +52,7 @@ def try_write(dirpath: str, name: str, value: str) -> OSError | None:
 
 
 def read(dirpath: str, name: str) -> str:
-    with open(f"{dirpath}/{name}", encoding="ascii", errors="replace") as f:
+    with open(f"{dirpath}/{name}", encoding="utf-8", errors="replace") as f:
         return f.read().strip()
 
 
