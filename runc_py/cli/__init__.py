@@ -1,4 +1,5 @@
 """Entry point: the fast parser for well-formed calls, click for the rest."""
+import os
 import sys
 
 
@@ -8,7 +9,7 @@ def main(argv: list[str] | None = None) -> None:
         from runc_py.cli.version import version_text
 
         print(version_text())
-        raise SystemExit(0)
+        _exit(0)
     from runc_py.cli.fast import parse
 
     invocation = parse(argv)
@@ -20,5 +21,17 @@ def main(argv: list[str] | None = None) -> None:
         from runc_py.cli.dispatch import call_handler
 
         code = call_handler(invocation.globals, invocation.command, invocation.params)
-    sys.stdout.flush()
-    raise SystemExit(code)
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Flush stdout and stderr, then leave without the interpreter's
+    finalization: tearing down create's modules costs ~6 ms, a third of a
+    whole `state`.  Nothing is lost: logs and state files are written
+    through raw fds, and the kernel closes what is still open."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say there
+            pass
+    os._exit(code)
