@@ -70,8 +70,8 @@ class SystemdManager(CgroupManager):
     def _create(self) -> None:
         # An unreachable systemd fails here, before anything exists.  The
         # connection is not kept: the container's processes are forked
-        # before the unit starts and would hold it, unread, and systemd
-        # stops sending job signals to anyone once a client's queue is long.
+        # before the unit starts and would hold it open, unread, while
+        # systemd queues every Manager signal to it.
         self._connect().close()
         self._make_dirs([(self.paths[k], self.mounts[k]) for k in self.paths if k not in SYSTEMD_MANAGED_V1])
         self._starting = True
