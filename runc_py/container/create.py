@@ -129,9 +129,9 @@ def _create(container: LockedContainer, spec, bundle: str, ns_plan: NamespacePla
     undo.push("close init channel", parent_end.close)
     undo.push("stop stage child", lambda: kill_and_reap(stage_pid))
 
-    # The init must be in the cgroup before it forks or runs anything of the
-    # user's; the first hook is the earliest.  So the init is attached while
-    # it sets up the rootfs: the first cgroup.procs write of a process waits
+    # The init must be in the cgroup before it forks, runs anything of the
+    # user's or mounts cgroupfs (it waits for "attached").  So the init is
+    # attached while it sets itself up: the first cgroup.procs write waits
     # for an RCU grace period (~10-20 ms here), which then overlaps that work.
     # A new cgroup namespace is rooted where the stage child is when it
     # unshares, so then the stage is attached first, as before "go".
@@ -162,8 +162,9 @@ def _handshake(ch: Channel, container: LockedContainer, record: dict, spec, stag
                attach_init) -> None:
     """Serve the init's requests until it reports ready (or an error).
     `attach_init(pid)`, when given, puts the init in the cgroup as soon as
-    its pid is known; it is done before the "hooks" request is answered,
-    which the init waits for before its first fork or exec."""
+    its pid is known; either way the init is then told "attached", which it
+    waits for before anything that depends on its cgroup (a cgroup v1 mount
+    binds its own cgroup directories) and before its first fork or exec."""
     from runc_py.container.hooks import run_hooks
 
     while True:
@@ -181,6 +182,7 @@ def _handshake(ch: Channel, container: LockedContainer, record: dict, spec, stag
             container.write(record)
             if attach_init is not None:
                 attach_init(pid)
+            ch.send(type="attached")
         elif kind == "hooks":
             hooks = spec.hooks
             if hooks is not None:

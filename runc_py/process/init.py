@@ -86,7 +86,13 @@ def _set_up(ctx: InitContext, ch: Channel) -> str:
         join_keyring(ctx.container_id)
     if ctx.oom_score_adj is not None:
         write_proc_self("oom_score_adj", str(ctx.oom_score_adj), "process.oomScoreAdj")
-    prepare_rootfs(ctx.rootfs_plan, no_pivot=ctx.no_pivot, before_pivot=lambda: _before_pivot(ctx, ch))
+    # The parent puts us in the container's cgroup while we get here; a
+    # cgroup v1 mount binds our own cgroup directories, so it must wait.
+    attached = _mounts_cgroupfs(ctx.rootfs_plan)
+    if attached:
+        ch.expect("attached")
+    prepare_rootfs(ctx.rootfs_plan, no_pivot=ctx.no_pivot,
+                   before_pivot=lambda: _before_pivot(ctx, ch, attached))
     if ctx.console_fd is not None:
         from runc_py.process.console import attach_terminal  # imported by the parent before fork
 
@@ -95,10 +101,17 @@ def _set_up(ctx: InitContext, ch: Channel) -> str:
     return prepare_process(ctx)
 
 
-def _before_pivot(ctx: InitContext, ch: Channel) -> None:
+def _mounts_cgroupfs(plan) -> bool:
+    return any(step.fstype == "cgroup" for step in plan.mounts)
+
+
+def _before_pivot(ctx: InitContext, ch: Channel, attached: bool) -> None:
     """The mounts are in place, the root not yet pivoted: the runtime runs
     prestart and createRuntime hooks in its namespaces, then we run the
-    createContainer hooks in ours (runtime-spec config.md, "Lifecycle")."""
+    createContainer hooks in ours (runtime-spec config.md, "Lifecycle").
+    Neither may start before we are in the container's cgroup."""
+    if not attached:
+        ch.expect("attached")
     ch.send(type="hooks")
     host_pid = ch.expect("hooks_done")["pid"]
     if ctx.seccomp_listener_fd is not None:

@@ -158,3 +158,13 @@ def test_init_is_in_the_cgroup_before_its_first_hook(runtime, tmp_path, cgroupns
     finally:
         runtime.run("delete", "--force", cid)
     assert not os.path.exists(f"/sys/fs/cgroup/pids/runc-py-test/{cid}")
+
+
+def test_cgroup_mount_shows_the_containers_own_cgroup(runtime, tmp_path):
+    """Without a cgroup namespace, /sys/fs/cgroup/<controller> inside is a
+    bind of the container's own cgroup directory (runc-py attaches the init
+    while it sets up, so the mount must wait for that)."""
+    def edit(config):
+        config["linux"]["resources"] = {"pids": {"limit": 77}}
+    out = run_and_capture(runtime, tmp_path, "cat /sys/fs/cgroup/pids/pids.max", edit)
+    assert out == "77\n"
