@@ -44,11 +44,10 @@ one listener per process, and a second such filter would get none (its
 notified syscalls then fail with ENOSYS).
 """
 import errno
-import json
 import os
-import socket
 import sys
 
+from runc_py import jsonio
 from runc_py._csys import ffi, lib
 from runc_py.errors import RuncPyError
 
@@ -297,7 +296,11 @@ def connect_listener(path: str) -> int:
 
     Call before pivot_root (the path is the host's) and keep the fd open
     until `send_notify_fd`.  The spec demands AF_UNIX + SOCK_STREAM.
+    `socket` is imported here, where it is needed first, rather than by
+    every create that has a seccomp filter (~2 ms).
     """
+    import socket
+
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
     try:
         sock.connect(path)
@@ -311,14 +314,13 @@ def connect_listener(path: str) -> int:
 def container_process_state(state: dict, listener_metadata: str | None) -> bytes:
     """The spec's "container process state" for the agent, as JSON bytes.
 
-    `state` is the container's state (runtime.md), status "creating"; build
-    this before pivot_root, as it needs json.
+    `state` is the container's state (runtime.md), status "creating".
     """
     doc = {"ociVersion": state["ociVersion"], "fds": ["seccompFd"], "pid": state["pid"],
            "state": state}
     if listener_metadata is not None:
         doc["metadata"] = listener_metadata
-    return json.dumps(doc).encode()
+    return jsonio.dumps(doc).encode()
 
 
 def send_notify_fd(sock_fd: int, notify_fd: int, state_json: bytes) -> None:
@@ -330,6 +332,8 @@ def send_notify_fd(sock_fd: int, notify_fd: int, state_json: bytes) -> None:
     the container process must never hold (it could answer its own
     notifications).
     """
+    import socket  # loaded by connect_listener before the fork: a sys.modules look-up
+
     sock = socket.socket(fileno=sock_fd)
     try:
         rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, notify_fd.to_bytes(4, sys.byteorder))]
