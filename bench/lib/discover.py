@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from .proc import StepFailed, run_timed
-from .runtimes import Runtime, python_of
+from .runtimes import Runtime, python_flags_of, python_of
 from .session import Session
 
 
@@ -22,6 +22,7 @@ def discover(session: Session, candidates: list[Runtime]) -> list[dict]:
             continue
         rt.version = rt.version_text.splitlines()[0] if rt.version_text else "(--version printed nothing)"
         rt.python = python_of(rt.path)
+        rt.python_flags = python_flags_of(rt.path)
         session.adopt(rt)
     return skipped
 

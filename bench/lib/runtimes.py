@@ -34,6 +34,7 @@ class Runtime:
     runs_containers: bool = True
     refusal: str = ""                    # why it does not run containers here
     python: str | None = field(default=None)  # interpreter of a Python entry point
+    python_flags: tuple[str, ...] = ()        # the options its shebang gives it
 
     def argv(self, *args: str) -> list[str]:
         """A container command: the global --root comes before the subcommand."""
@@ -42,17 +43,29 @@ class Runtime:
 
 def python_of(path: str) -> str | None:
     """The interpreter named by a script's shebang when it is a Python, else None."""
+    words = _shebang(path)
+    return words[0] if words else None
+
+
+def python_flags_of(path: str) -> tuple[str, ...]:
+    """The options a Python script's shebang gives its interpreter (e.g. -IS),
+    so that a profile runs the script as it runs."""
+    return tuple(_shebang(path)[1:])
+
+
+def _shebang(path: str) -> list[str]:
+    """A Python shebang's words (interpreter first), [] for anything else."""
     try:
         with open(path, "rb") as f:
             first = f.readline(512)
     except OSError:
-        return None
+        return []
     if not first.startswith(b"#!"):
-        return None
+        return []
     words = first[2:].decode(errors="replace").split()
     if words and words[0].endswith("/env") and len(words) > 1:
         words = words[1:]
-    return words[0] if words and "python" in os.path.basename(words[0]) else None
+    return words if words and "python" in os.path.basename(words[0]) else []
 
 
 def candidates(overrides: list[str], only: list[str] | None) -> list[Runtime]:

@@ -63,7 +63,7 @@ def _command(session: Session, rt, label: str, args: tuple[str, ...], needs: boo
 def _profile(session: Session, rt, bundle: str) -> dict:
     """`python -X importtime` on the runtime's entry point, for each command of a
     container's life, PROFILE_ROUNDS times; the median round per command."""
-    via = (rt.python, "-X", "importtime")
+    via = (rt.python, *rt.python_flags, "-X", "importtime")
     runs: dict[str, list[dict]] = {}
 
     def record(label: str) -> None:

@@ -59,10 +59,12 @@ class RuntimesTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             py, sh = os.path.join(d, "py"), os.path.join(d, "sh")
             with open(py, "w") as f:
-                f.write("#!/opt/venv/bin/python3\nimport sys\n")
+                f.write("#!/opt/venv/bin/python3 -IS\nimport sys\n")
             with open(sh, "w") as f:
                 f.write("#!/bin/sh\nexit 0\n")
             self.assertEqual(runtimes.python_of(py), "/opt/venv/bin/python3")
+            self.assertEqual(runtimes.python_flags_of(py), ("-IS",))
+            self.assertEqual(runtimes.python_flags_of(sh), ())
             self.assertIsNone(runtimes.python_of(sh))
             self.assertIsNone(runtimes.python_of(os.path.join(d, "missing")))
 
