@@ -8,8 +8,23 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import RUNC_PY, Runtime  # noqa: E402
+from teardown_on_sigterm import pytest_configure  # noqa: E402,F401 - the hook, registered here
 
 RUNTIMES = {"runc-py": RUNC_PY, "runc": shutil.which("runc") or "/usr/sbin/runc"}
+
+
+def _cgroup_dirs() -> set[str]:
+    return {root for root, _, _ in os.walk("/sys/fs/cgroup")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_cgroup_left_behind():
+    """Torn down last: no cgroup directory that a test, a harness (a private
+    containerd, a systemd) or a runtime made outlives the session."""
+    before = _cgroup_dirs()
+    yield
+    left = sorted(_cgroup_dirs() - before)
+    assert not left, f"the test session left cgroups behind: {left}"
 
 
 def pytest_collection_modifyitems(items):
