@@ -8,12 +8,13 @@ import os
 import re
 import signal
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
 
 from ctrd_harness import (CTR, CONTAINERD, DEFAULT_TIMEOUT, LineReader, PrivateContainerd, host_dirs_before,
-                          new_base_dir, run, run_in_tty, teardown, wait_for)
+                          new_base_dir, run, run_in_tty, sweep_abandoned, teardown, wait_for)
 from ctrd_probes import cgroup_dirs, host_processes, mounts_under
 from ctrd_rootfs import build_busybox_rootfs, build_oci_image_archive
 
@@ -44,6 +45,8 @@ def containerd():
     for tool in (CONTAINERD, CTR):
         assert os.access(tool, os.X_OK), f"{tool} is missing: install Debian's containerd package"
     assert os.geteuid() == 0, "containerd tests need root"
+    for problem in sweep_abandoned():
+        warnings.warn(problem)
     host_dirs = host_dirs_before()
     base = new_base_dir()
     ctrd = PrivateContainerd(base, namespace=f"runc-py-tests-{os.getpid()}")

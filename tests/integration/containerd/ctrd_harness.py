@@ -40,6 +40,7 @@ CONTAINERD_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 # its own state dir is.
 HOST_CONTAINERD_RUN_DIR = Path("/run/containerd")
 TASK_PLUGIN = "io.containerd.runtime.v2.task"
+OWNER_FILE = "owner"  # "<pid> <namespace>" of the process that started the containerd
 
 
 class CommandFailed(AssertionError):
@@ -198,6 +199,9 @@ disabled_plugins = {json.dumps(disabled)}
 """)
 
     def start(self, timeout: float = 20.0) -> None:
+        owner = self.base / OWNER_FILE
+        if not owner.exists():  # who is responsible for tearing this one down (see sweep_abandoned)
+            owner.write_text(f"{os.getpid()} {self.namespace}\n")
         self.write_config()
         self.fifo_dir.mkdir(exist_ok=True)
         log = open(self.log_path, "ab")
@@ -227,6 +231,18 @@ disabled_plugins = {json.dumps(disabled)}
                 self.proc.kill()
                 self.proc.wait(5)
         self.proc = None
+
+    def stop_orphan(self, timeout: float = 15.0) -> None:
+        """Stop a containerd of this base that outlived the process that
+        started it (and so is not our child)."""
+        def daemons():
+            return [p for p in host_processes() if p.comm == "containerd" and str(self.config) in p.cmdline]
+        for p in daemons():
+            try:
+                os.kill(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        wait_for(lambda: not daemons(), timeout=timeout, what=f"the abandoned containerd of {self.base} to exit")
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -315,6 +331,30 @@ disabled_plugins = {json.dumps(disabled)}
 def new_base_dir() -> Path:
     """A short private directory in /tmp (unix socket paths must stay < 108 bytes)."""
     return Path(tempfile.mkdtemp(prefix="rpy-ctrd-", dir="/tmp"))
+
+
+def sweep_abandoned(parent: Path = Path("/tmp")) -> list[str]:
+    """Tear down every private containerd (with its shims, containers and
+    cgroups) whose owner, the test session or benchmark that started it,
+    died without its own teardown (SIGKILL, a lost terminal); sessions still
+    running are left alone.  Returns what the teardowns found."""
+    problems = []
+    for owner in sorted(parent.glob(f"rpy-ctrd-*/{OWNER_FILE}")):
+        pid, namespace = owner.read_text().split()
+        if _alive(int(pid)):
+            continue
+        ctrd = PrivateContainerd(owner.parent, namespace)
+        ctrd.stop_orphan()
+        problems += [f"abandoned {owner.parent}: {p}" for p in teardown(ctrd, {})]
+    return problems
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def host_dirs_before() -> dict[Path, bool]:
