@@ -20,11 +20,11 @@ import os
 from runc_py._csys import ffi, lib
 from runc_py.errors import reason
 from runc_py.linux import sys as linux_sys
+from runc_py.process.finalize import PR_SET_NO_NEW_PRIVS
 
 WAITER_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_waiter")
 WAITER_NAME = "runc-py-init"
 AT_EMPTY_PATH = 0x1000
-PR_SET_NO_NEW_PRIVS = 38
 SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
 
 

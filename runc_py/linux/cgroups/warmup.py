@@ -16,23 +16,21 @@ does.
 import _thread
 import os
 
+from runc_py.linux.cgroups.detect import parse_proc_cgroup
+
 
 def _own_procs_file() -> str | None:
     """cgroup.procs of the runtime's own cgroup in one mounted hierarchy."""
     try:
         with open("/proc/self/cgroup") as f:
-            lines = f.read().splitlines()
+            own = parse_proc_cgroup(f.read())
     except OSError:
         return None
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if controllers == "":
-            candidates = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup")
-        elif "," not in controllers and not controllers.startswith("name="):
-            candidates = ("/sys/fs/cgroup/" + controllers,)
-        else:
+    for key, path in own.items():
+        if key.startswith("name="):
             continue
-        for mount in candidates:
+        mounts = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup") if key == "" else ("/sys/fs/cgroup/" + key,)
+        for mount in mounts:
             procs = mount + path.rstrip("/") + "/cgroup.procs"
             if os.path.exists(procs):
                 return procs
