@@ -45,7 +45,13 @@ def fs_magic(fd: int) -> int:
 
 
 def mount_id(fd: int) -> int:
-    """The id of the mount `fd` is on (mountinfo's first field)."""
+    """The id of the mount `fd` is on (mountinfo's first field): statx(2)'s
+    STATX_MNT_ID, one call; /proc/self/fdinfo/N on kernels without it."""
+    mnt = lsys.mount_id(fd)
+    return _fdinfo_mount_id(fd) if mnt is None else mnt
+
+
+def _fdinfo_mount_id(fd: int) -> int:
     with open(f"/proc/self/fdinfo/{fd}", "rb") as f:
         for line in f:
             if line.startswith(b"mnt_id:"):

@@ -128,3 +128,10 @@ def reset_signals() -> None:
 def fstatfs_type(fd: int) -> int:
     """statfs(2) f_type of the filesystem fd is on."""
     return _check(lib.rp_fstatfs_type(fd), f"fstatfs {fd}")
+
+
+def mount_id(fd: int) -> int | None:
+    """statx(2)'s mount id of the file `fd` is on; None if the kernel
+    reports none (before Linux 5.8)."""
+    out = ffi.new("uint64_t *")
+    return out[0] if _check(lib.rp_mount_id(fd, out), f"statx {fd}") else None
