@@ -63,6 +63,7 @@ class PackFinder:
             return None
         spec = _bootstrap.ModuleSpec(name, self, origin=source, is_package=is_package)
         spec.has_location = True
+        spec.cached = self.path  # where its compiled code is (saves computing a .pyc path)
         spec.loader_state = (offset, length)
         if is_package:
             spec.submodule_search_locations = [os.path.dirname(source)]

@@ -7,7 +7,6 @@ Conversions from the v1-shaped spec values follow runc 1.1:
 - -1 means "max"; 0 means "leave alone".
 """
 import os
-import select
 import time
 
 from runc_py.linux.cgroups import files
@@ -196,6 +195,8 @@ def _wait_event(d: str, key: str, want: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     fd = os.open(f"{d}/cgroup.events", os.O_RDONLY | os.O_CLOEXEC)
     try:
+        import select  # only freezing waits: delete need not load it
+
         poller = select.poll()
         poller.register(fd, select.POLLPRI | select.POLLERR)
         while True:
