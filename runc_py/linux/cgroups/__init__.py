@@ -34,9 +34,9 @@ def record_is_frozen(record: dict) -> bool:
     paths = record.get("paths") or {}
     try:
         if record.get("mode") == "v2":
-            with open(paths[""] + "/cgroup.events") as f:
-                return "frozen 1\n" in f.read()
-        with open(paths["freezer"] + "/freezer.state") as f:
-            return f.read().strip() == "FROZEN"
+            with open(paths[""] + "/cgroup.events", "rb") as f:
+                return b"frozen 1\n" in f.read()
+        with open(paths["freezer"] + "/freezer.state", "rb") as f:
+            return f.read().strip() == b"FROZEN"
     except (KeyError, OSError):
         return False
