@@ -19,7 +19,7 @@ from runc_py.record import Record
 from runc_py.errors import RuncPyError, reason
 from runc_py.linux import sys as lsys
 from runc_py.linux.devices import create_symlink
-from runc_py.linux.safepath import STRICT, copy_tree, create_in_root, fd_path, open_resolved, resolve_in_root
+from runc_py.linux.safepath import STRICT, copy_tree, create_in_root, fd_path, open_resolved, resolve_and_open
 from runc_py.plan.mount_options import (MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC,
                                         MS_NOSUID, MS_RDONLY, MS_RELATIME, MS_REC, MS_REMOUNT)
 from runc_py.plan.rootfs import MountStep, RootfsPlan, SymlinkStep, check_proc_destination
@@ -240,9 +240,8 @@ def _tmpfs(root_fd: int, step: MountStep) -> None:
     """A tmpfs on an existing directory starts with that directory's mode
     (an explicit mode= option still wins, coming later)."""
     data = step.data
-    rel = resolve_in_root(root_fd, step.destination)
     try:
-        target = open_resolved(root_fd, rel)
+        target, rel = resolve_and_open(root_fd, step.destination)
         existing_mode = stat.S_IMODE(os.fstat(target).st_mode)
         data = f"mode={existing_mode:04o}" + (f",{data}" if data else "")
     except FileNotFoundError:

@@ -7,11 +7,15 @@ the host resolved it, put the mount on the host (CVE-2021-30465 and kin).
 
 So a path is first resolved here component by component, each symlink read
 and followed *within* the root, into a path with no symlinks and no `..`.
+A path with no `..` is first opened whole with RESOLVE_NO_SYMLINKS: if that
+succeeds no component is a symlink, the path is its own resolution, and the
+one call replaces the walk (the common case: three calls per component).
 Every open then goes through openat2(2) with RESOLVE_IN_ROOT (`..` and
 absolute symlinks stop at the root) plus RESOLVE_NO_SYMLINKS (a symlink
 swapped in after resolution is refused, not followed).  Missing directories
 are made one component at a time, each opened the same way before the next
-is made in it.  Callers mount onto the O_PATH fd's /proc/self/fd/N magic
+is made in it (from the parent, opened in one call, when only the last one
+is missing).  Callers mount onto the O_PATH fd's /proc/self/fd/N magic
 link, which names exactly the inode opened here.
 """
 import errno
@@ -39,13 +43,61 @@ def fd_path(fd: int) -> str:
     return f"/proc/self/fd/{fd}"
 
 
+def _components(path: str) -> list[str]:
+    return [p for p in path.split("/") if p not in ("", ".")]
+
+
+def _open_plain(root_fd: int, parts: list[str]) -> int | None:
+    """The common case in one call: a path without `..` whose components
+    are not symlinks resolves to itself, and openat2(2) with STRICT proves
+    that while opening it (a symlink anywhere is refused with ELOOP; a last
+    component that is one is opened itself, O_PATH|O_NOFOLLOW, and seen
+    here).  Returns an O_PATH fd on it; raises FileNotFoundError (as
+    open_resolved) if a component is missing, none of those before it being
+    a symlink; None if the path needs the walk of resolve_in_root."""
+    if ".." in parts:
+        return None
+    rel = "/".join(parts)
+    try:
+        fd = lsys.openat2(root_fd, rel or ".", os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, 0, STRICT)
+    except OSError as err:
+        if err.errno == errno.ENOENT:
+            raise OSError(err.errno, os.strerror(err.errno), "/" + rel) from None
+        return None
+    if stat.S_ISLNK(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
 def resolve_in_root(root_fd: int, path: str) -> str:
     """`path` with every symlink followed inside the root: a relative path
     with no symlink and no `..` ("" is the root itself).  Components past the
     first missing one are kept as written (with `..` applied to them), so the
     result can be created."""
-    pending = [p for p in path.split("/") if p not in ("", ".")]
-    pending.reverse()  # a stack: the next component is pending[-1]
+    fd, rel = _lookup(root_fd, path)
+    if fd is not None:
+        os.close(fd)
+    return rel
+
+
+def _lookup(root_fd: int, path: str) -> tuple[int | None, str]:
+    """(O_PATH fd or None, resolve_in_root's answer): the fd when the path
+    is plain (see _open_plain) and exists."""
+    parts = _components(path)
+    try:
+        fd = _open_plain(root_fd, parts)
+    except FileNotFoundError:
+        return None, "/".join(parts)
+    if fd is None:
+        return None, _walk(root_fd, parts)
+    return fd, "/".join(parts)
+
+
+def _walk(root_fd: int, parts: list[str]) -> str:
+    """resolve_in_root one component at a time, each symlink read and its
+    target's components put in front of those left."""
+    pending = parts[::-1]  # a stack: the next component is pending[-1]
     resolved: list[str] = []
     links = 0
     missing = False
@@ -79,7 +131,7 @@ def resolve_in_root(root_fd: int, path: str) -> str:
             os.close(fd)
         if target.startswith("/"):
             resolved = []
-        pending.extend(reversed([p for p in target.split("/") if p not in ("", ".")]))
+        pending.extend(reversed(_components(target)))
     return "/".join(resolved)
 
 
@@ -89,7 +141,20 @@ def open_root(path: str) -> int:
 
 def open_in_root(root_fd: int, path: str, flags: int = os.O_PATH) -> int:
     """Open an existing path inside the root (O_PATH unless told otherwise)."""
+    if flags == os.O_PATH:
+        return resolve_and_open(root_fd, path)[0]
     return open_resolved(root_fd, resolve_in_root(root_fd, path), flags)
+
+
+def resolve_and_open(root_fd: int, path: str) -> tuple[int, str]:
+    """(O_PATH fd, resolved relative path) of an existing path inside the
+    root: open_resolved(resolve_in_root(path)), in one call for a plain path."""
+    parts = _components(path)
+    fd = _open_plain(root_fd, parts)
+    if fd is not None:
+        return fd, "/".join(parts)
+    rel = _walk(root_fd, parts)
+    return open_resolved(root_fd, rel), rel
 
 
 def open_resolved(root_fd: int, rel: str, flags: int = os.O_PATH) -> int:
@@ -102,14 +167,30 @@ def open_resolved(root_fd: int, rel: str, flags: int = os.O_PATH) -> int:
 
 def mkdir_all_in_root(root_fd: int, path: str, mode: int = 0o755) -> int:
     """An O_PATH fd on directory `path` inside the root, made if missing."""
-    return _mkdir_all_resolved(root_fd, resolve_in_root(root_fd, path), mode)
+    fd, rel = _lookup(root_fd, path)
+    if fd is not None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            return fd
+        os.close(fd)
+    return _mkdir_all_resolved(root_fd, rel, mode)
 
 
 def _mkdir_all_resolved(root_fd: int, rel: str, mode: int) -> int:
-    fd = os.dup(root_fd)
+    names = [p for p in rel.split("/") if p]
     done: list[str] = []
+    fd = -1
+    if len(names) > 1:
+        # Usually only the last directory is missing: open its parent in one
+        # call (a path resolve_in_root returned, so STRICT as open_resolved).
+        try:
+            fd = lsys.openat2(root_fd, "/".join(names[:-1]), O_PATH_DIR | os.O_NOFOLLOW, 0, STRICT)
+            done = names[:-1]
+        except OSError:
+            pass  # made (or refused) one component at a time below
+    if fd < 0:
+        fd = os.dup(root_fd)
     try:
-        for name in (p for p in rel.split("/") if p):
+        for name in names[len(done):]:
             done.append(name)
             try:
                 os.mkdir(name, mode, dir_fd=fd)
@@ -133,7 +214,13 @@ def _mkdir_all_resolved(root_fd: int, rel: str, mode: int) -> int:
 def create_in_root(root_fd: int, path: str, directory: bool, mode: int = 0o755) -> tuple[int, str]:
     """(O_PATH fd, resolved relative path) of `path` inside the root, made as
     a directory or an empty file if it does not exist (a mount target)."""
-    rel = resolve_in_root(root_fd, path)
+    fd, rel = _lookup(root_fd, path)
+    if fd is not None:
+        # There already: what the steps below would open (a directory asked
+        # for must be one; a file's place must not be the root).
+        if stat.S_ISDIR(os.fstat(fd).st_mode) if directory else rel:
+            return fd, rel
+        os.close(fd)
     if directory:
         return _mkdir_all_resolved(root_fd, rel, mode), rel
     parent_rel, _, name = rel.rpartition("/")
