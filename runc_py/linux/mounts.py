@@ -109,32 +109,42 @@ def _unescape(field: str) -> str:
     return field.encode().decode("unicode_escape").encode("latin-1").decode(errors="surrogateescape")
 
 
-def read_mountinfo(path: str = "/proc/self/mountinfo") -> list[MountInfo]:
-    entries = []
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            fields = line.split()
-            sep = fields.index("-", 6)
-            entries.append(MountInfo(int(fields[0]), int(fields[1]), _unescape(fields[3]),
-                                     _unescape(fields[4]), fields[5], tuple(fields[6:sep]),
-                                     fields[sep + 1], _unescape(fields[sep + 2]),
-                                     fields[sep + 3] if len(fields) > sep + 3 else ""))
-    return entries
+def _mountinfo_fields(path: str) -> list[list[str]]:
+    """The fields of each line of a mountinfo file, read in one go (the
+    text layer of open() costs more than the read; the kernel ends every
+    line with "\n" and escapes any in a path)."""
+    with open(path, "rb") as f:
+        text = f.read().decode(errors="surrogateescape")
+    return [line.split() for line in text.split("\n") if line]
 
 
-def mount_point_of(path: str, mountinfo: list[MountInfo]) -> MountInfo:
+def _entry(fields: list[str]) -> MountInfo:
+    sep = fields.index("-", 6)
+    return MountInfo(int(fields[0]), int(fields[1]), _unescape(fields[3]), _unescape(fields[4]), fields[5],
+                     tuple(fields[6:sep]), fields[sep + 1], _unescape(fields[sep + 2]),
+                     fields[sep + 3] if len(fields) > sep + 3 else "")
+
+
+def read_mountinfo(path: str = "/proc/self/mountinfo", fstype: str | None = None) -> list[MountInfo]:
+    """The mounts, or only those of filesystem type `fstype`: a record
+    costs more than its line, and hosts with hundreds of mounts exist."""
+    return [_entry(fields) for fields in _mountinfo_fields(path)
+            if fstype is None or fields[fields.index("-", 6) + 1] == fstype]
+
+
+def mount_point_of(path: str, mountinfo_path: str = "/proc/self/mountinfo") -> MountInfo:
     """The mount that `path` (absolute, clean, symlink-free) is on: the
     longest mount point that is `path` or a parent of it (the last one
-    mounted there if several are stacked)."""
+    mounted there if several are stacked).  Only that line becomes a record."""
     best = None
-    for entry in mountinfo:
-        mp = entry.mount_point
-        if path == mp or mp == "/" or path.startswith(mp + "/"):
-            if best is None or len(mp) >= len(best.mount_point):
-                best = entry
+    best_len = -1
+    for fields in _mountinfo_fields(mountinfo_path):
+        mp = _unescape(fields[4])
+        if (path == mp or mp == "/" or path.startswith(mp + "/")) and len(mp) >= best_len:
+            best, best_len = fields, len(mp)
     if best is None:
         raise OSError(0, f"no mount holds {path}")
-    return best
+    return _entry(best)
 
 
 # --- one mounts[] entry -------------------------------------------------------
@@ -294,9 +304,7 @@ def _cgroup1(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
                       step.propagation)
     _tmpfs(root_fd, tmpfs)
     seen = set()
-    for entry in read_mountinfo():
-        if entry.fstype != "cgroup":
-            continue
+    for entry in read_mountinfo(fstype="cgroup"):
         options = set(entry.super_options.split(","))
         match = [c for c in own if c and set(c.split(",")) <= options]
         if not match or match[0] in seen:

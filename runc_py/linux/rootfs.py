@@ -116,7 +116,7 @@ def finish_rootfs(plan: RootfsPlan) -> None:
 def _make_parent_private(rootfs: str) -> None:
     """pivot_root(2) refuses a new root whose parent mount is shared, and a
     bind mount under a shared parent would propagate out of the namespace."""
-    parent = mount_point_of(rootfs, read_mountinfo())
+    parent = mount_point_of(rootfs)
     if any(tag.startswith("shared:") for tag in parent.optional):
         lsys.mount(None, parent.mount_point, None, MS_PRIVATE, None)
 

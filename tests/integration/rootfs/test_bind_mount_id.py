@@ -46,7 +46,7 @@ def test_mount_id_changes_across_a_bind_mount(tmp_path):
         after_fd = os.open(target, os.O_PATH | os.O_CLOEXEC)
         after = (mounts.mount_id(after_fd), mounts._fdinfo_mount_id(after_fd))
         old = mounts.mount_id(fd)  # the fd taken before still sees the mount underneath
-        entry = mounts.mount_point_of(target, mounts.read_mountinfo())
+        entry = mounts.mount_point_of(target)
         return {"before": before, "after": after, "old": old, "mountinfo": entry.mount_id}
 
     out = _in_new_mount_namespace(work)
