@@ -41,10 +41,16 @@ class PackFinder:
         self.path = pack_path(package_dir)
         self.index: dict[str, tuple] = {}
         self.stale = False
+        self.fd = -1
         try:
-            self.index = _read_index(self.path)
+            self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            self.identity = _identity(self.fd)
+            self.index = _read_index(self.fd)
         except (OSError, ValueError, EOFError):  # missing, unreadable, another interpreter's
             self.stale = True
+            self._close()
+            return
+        os.register_at_fork(after_in_child=self._close)
 
     def find_spec(self, name: str, path=None, target=None):
         if not (name == self.package or name.startswith(self.package + ".")):
@@ -73,31 +79,55 @@ class PackFinder:
         return None
 
     def exec_module(self, module) -> None:
-        offset, length = module.__spec__.loader_state
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        blob = self._code_of(module.__spec__)
+        if blob is None:  # the pack was replaced since this call read its index
+            with open(module.__spec__.origin, "rb") as f:
+                code = compile(f.read(), module.__spec__.origin, "exec", dont_inherit=True)
+        else:
+            code = marshal.loads(blob)
+        exec(code, module.__dict__)
+
+    def _code_of(self, spec) -> bytes | None:
+        """A module's code, read from the very file the index came from: a
+        call that overlaps a rewrite must not mix two packs.  The process
+        holds that file open (close-on-exec); a forked child, which may be
+        about to enter a container's namespaces, does not keep it, and
+        reopens the path only while it still names the same file."""
+        offset, length = spec.loader_state
+        if self.fd >= 0:
+            return os.pread(self.fd, length, offset)
         try:
-            blob = os.pread(fd, length, offset)
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            return os.pread(fd, length, offset) if _identity(fd) == self.identity else None
         finally:
             os.close(fd)
-        exec(marshal.loads(blob), module.__dict__)
+
+    def _close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
-def _read_index(path: str) -> dict[str, tuple]:
+def _identity(fd: int) -> tuple[int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
+
+
+def _read_index(fd: int) -> dict[str, tuple]:
     """The pack's index: module name -> (source, is package, source mtime_ns,
     source size, offset of its code in the file, length).  Only the index is
     read: each module's code is read when it is imported, so a call pays for
     what it uses (reading the whole ~800 kB pack cost ~1 ms)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        head = os.pread(fd, _INDEX_READ, 0)
-        start = len(_PREFIX) + 4
-        if not head.startswith(_PREFIX) or len(head) < start:
-            raise ValueError(f"{path}: not a code pack of this interpreter")
-        end = start + int.from_bytes(head[len(_PREFIX):start], "little")
-        if end > len(head):
-            head += os.pread(fd, end - len(head), len(head))
-    finally:
-        os.close(fd)
+    head = os.pread(fd, _INDEX_READ, 0)
+    start = len(_PREFIX) + 4
+    if not head.startswith(_PREFIX) or len(head) < start:
+        raise ValueError("not a code pack of this interpreter")
+    end = start + int.from_bytes(head[len(_PREFIX):start], "little")
+    if end > len(head):
+        head += os.pread(fd, end - len(head), len(head))
     return marshal.loads(head[start:end])
 
 

@@ -115,3 +115,40 @@ def test_the_launcher_serves_runc_py_from_the_pack():
     pycs = [line for line in opened if ".pyc" in line]
     # runc_py itself and the module that installs the finder are found the usual way
     assert all("runc_py/__pycache__/__init__." in p or "codepack." in p for p in pycs), pycs
+
+
+def _replace_pack(pkg: Path) -> str:
+    """Python for a probe: rewrite the pack with every offset moved (a longer
+    first module), as a concurrent call that found it stale would."""
+    return (f"open({str(pkg / '__init__.py')!r}, 'a').write('PAD = ' + repr('x' * 5000) + '\\n')\n"
+            "import runc_py.codepack\n"
+            f"runc_py.codepack.write_pack({str(pkg)!r})\n")
+
+
+def test_a_call_keeps_reading_the_pack_it_started_with(pkg: Path):
+    """The bug this guards against: a module read by offset from a newer pack
+    than the index (`bad marshal data` under 50 concurrent creates)."""
+    codepack.write_pack(str(pkg))
+    out = _probe(pkg, "import pkgx\n" + _replace_pack(pkg) + _loaders("pkgx.a pkgx.sub.b")
+                 + "out['value'] = sys.modules['pkgx.a'].VALUE")
+    assert out == {"pkgx.a": "PackFinder", "pkgx.sub.b": "PackFinder", "value": 42, "stale": False}
+
+
+def test_a_forked_child_holds_no_pack_fd_and_imports_correctly_after_a_rewrite(pkg: Path):
+    codepack.write_pack(str(pkg))
+    body = ("import os\n"
+            "r, w = os.pipe()\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    fds = [os.readlink(f'/proc/self/fd/{n}') for n in os.listdir('/proc/self/fd')\n"
+            "           if os.path.exists(f'/proc/self/fd/{n}')]\n"
+            "    import pkgx.sub.b\n"
+            + "\n".join("    " + line for line in _replace_pack(pkg).splitlines()) + "\n"
+            "    import pkgx.a\n"
+            "    os.write(w, json.dumps([fds, pkgx.a.VALUE]).encode())\n"
+            "    os._exit(0)\n"
+            "os.waitpid(pid, 0)\n"
+            "out['child_fds'], out['value'] = json.loads(os.read(r, 65536))\n")
+    out = _probe(pkg, body)
+    assert not [fd for fd in out["child_fds"] if fd.endswith(".pack")]
+    assert out["value"] == 42
