@@ -109,13 +109,19 @@ def _unescape(field: str) -> str:
     return field.encode().decode("unicode_escape").encode("latin-1").decode(errors="surrogateescape")
 
 
-def _mountinfo_fields(path: str) -> list[list[str]]:
-    """The fields of each line of a mountinfo file, read in one go (the
-    text layer of open() costs more than the read; the kernel ends every
-    line with "\n" and escapes any in a path)."""
+def _read_lines(path: str) -> list[str]:
+    """The lines of a /proc file, read in one go: open()'s text layer costs
+    more than the read in a freshly forked init.  Bytes that are not UTF-8
+    become surrogates, as os does for paths."""
     with open(path, "rb") as f:
         text = f.read().decode(errors="surrogateescape")
-    return [line.split() for line in text.split("\n") if line]
+    return [line for line in text.split("\n") if line]
+
+
+def _mountinfo_fields(path: str) -> list[list[str]]:
+    """The fields of each line of a mountinfo file (the kernel escapes
+    spaces, tabs, newlines and backslashes in its paths)."""
+    return [line.split() for line in _read_lines(path)]
 
 
 def _entry(fields: list[str]) -> MountInfo:
@@ -288,10 +294,9 @@ def _cgroup(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
 def _own_cgroups() -> dict[str, str]:
     """/proc/self/cgroup as {controllers: path}, e.g. {"cpu,cpuacct": "/a", "": "/"}."""
     own = {}
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            own[controllers] = path
+    for line in _read_lines("/proc/self/cgroup"):
+        _, controllers, path = line.split(":", 2)
+        own[controllers] = path
     return own
 
 
@@ -300,13 +305,14 @@ def _cgroup1(root_fd: int, step: MountStep, plan: RootfsPlan) -> None:
     host: a fresh cgroup mount inside a cgroup namespace, else a bind of
     our own cgroup directory; co-mounted controllers get symlinks."""
     own = _own_cgroups()
+    hierarchies = [(controllers, set(controllers.split(","))) for controllers in own if controllers]
     tmpfs = MountStep(step.field, "tmpfs", step.destination, "tmpfs", CGROUP_TMPFS_FLAGS, "mode=755",
                       step.propagation)
     _tmpfs(root_fd, tmpfs)
     seen = set()
     for entry in read_mountinfo(fstype="cgroup"):
         options = set(entry.super_options.split(","))
-        match = [c for c in own if c and set(c.split(",")) <= options]
+        match = [c for c, names in hierarchies if names <= options]
         if not match or match[0] in seen:
             continue
         controllers = match[0]
