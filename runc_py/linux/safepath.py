@@ -49,25 +49,21 @@ def _components(path: str) -> list[str]:
 
 def _open_plain(root_fd: int, parts: list[str]) -> int | None:
     """The common case in one call: a path without `..` whose components
-    are not symlinks resolves to itself, and openat2(2) with STRICT proves
-    that while opening it (a symlink anywhere is refused with ELOOP; a last
-    component that is one is opened itself, O_PATH|O_NOFOLLOW, and seen
-    here).  Returns an O_PATH fd on it; raises FileNotFoundError (as
-    open_resolved) if a component is missing, none of those before it being
-    a symlink; None if the path needs the walk of resolve_in_root."""
+    are not symlinks resolves to itself, and openat2(2) with STRICT and
+    without O_NOFOLLOW proves that while opening it (RESOLVE_NO_SYMLINKS
+    refuses a symlink anywhere, the last component too, with ELOOP).
+    Returns an O_PATH fd on it; raises FileNotFoundError (as open_resolved)
+    if a component is missing, none of those before it being a symlink;
+    None if the path needs the walk of resolve_in_root."""
     if ".." in parts:
         return None
     rel = "/".join(parts)
     try:
-        fd = lsys.openat2(root_fd, rel or ".", os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, 0, STRICT)
+        return lsys.openat2(root_fd, rel or ".", os.O_PATH | os.O_CLOEXEC, 0, STRICT)
     except OSError as err:
         if err.errno == errno.ENOENT:
             raise OSError(err.errno, os.strerror(err.errno), "/" + rel) from None
         return None
-    if stat.S_ISLNK(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    return fd
 
 
 def resolve_in_root(root_fd: int, path: str) -> str:
