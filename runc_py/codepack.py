@@ -45,7 +45,7 @@ class PackFinder:
         try:
             self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             self.identity = _identity(self.fd)
-            self.index = _read_index(self.fd)
+            self.index, self.base = _read_index(self.fd)
         except (OSError, ValueError, EOFError):  # missing, unreadable, another interpreter's
             self.stale = True
             self._close()
@@ -94,6 +94,7 @@ class PackFinder:
         about to enter a container's namespaces, does not keep it, and
         reopens the path only while it still names the same file."""
         offset, length = spec.loader_state
+        offset += self.base
         if self.fd >= 0:
             return os.pread(self.fd, length, offset)
         try:
@@ -116,11 +117,12 @@ def _identity(fd: int) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-def _read_index(fd: int) -> dict[str, tuple]:
-    """The pack's index: module name -> (source, is package, source mtime_ns,
-    source size, offset of its code in the file, length).  Only the index is
-    read: each module's code is read when it is imported, so a call pays for
-    what it uses (reading the whole ~800 kB pack cost ~1 ms)."""
+def _read_index(fd: int) -> tuple[dict[str, tuple], int]:
+    """The pack's index, module name -> (source, is package, source mtime_ns,
+    source size, offset of its code after the index, length), and where the
+    code starts.  Only the index is read: each module's code is read when it
+    is imported, so a call pays for what it uses (reading the whole ~800 kB
+    pack cost ~1 ms)."""
     head = os.pread(fd, _INDEX_READ, 0)
     start = len(_PREFIX) + 4
     if not head.startswith(_PREFIX) or len(head) < start:
@@ -128,7 +130,7 @@ def _read_index(fd: int) -> dict[str, tuple]:
     end = start + int.from_bytes(head[len(_PREFIX):start], "little")
     if end > len(head):
         head += os.pread(fd, end - len(head), len(head))
-    return marshal.loads(head[start:end])
+    return marshal.loads(head[start:end]), end
 
 
 def install() -> PackFinder:
@@ -154,42 +156,21 @@ def save_if_stale() -> None:
 
 def write_pack(package_dir: str) -> None:
     """Compile every module of the package in `package_dir` into its pack."""
-    compiled = []
+    from runc_py.container.state import write_file_atomically
+
+    index, blobs, offset = {}, [], 0
     for name, source in sorted(_modules(package_dir)):
         with open(source, "rb") as f:
             text = f.read()
             st = os.fstat(f.fileno())
-        compiled.append((name, source, st, marshal.dumps(compile(text, source, "exec", dont_inherit=True))))
-    head = _index_bytes(compiled)
+        blob = marshal.dumps(compile(text, source, "exec", dont_inherit=True))
+        index[name] = (source, source.endswith("/__init__.py"), st.st_mtime_ns, st.st_size, offset, len(blob))
+        blobs.append(blob)
+        offset += len(blob)
+    head = marshal.dumps(index)
     path = pack_path(package_dir)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(head)
-            for *_, blob in compiled:
-                f.write(blob)
-        os.rename(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _index_bytes(compiled: list) -> bytes:
-    """Prefix, index length and index, the offsets counted from the file's
-    start (the index's own length depends on them: settle it by iterating)."""
-    size = 0
-    while True:
-        offset = len(_PREFIX) + 4 + size
-        index = {}
-        for name, source, st, blob in compiled:
-            index[name] = (source, source.endswith("/__init__.py"), st.st_mtime_ns, st.st_size, offset, len(blob))
-            offset += len(blob)
-        data = marshal.dumps(index)
-        if len(data) == size:
-            return _PREFIX + size.to_bytes(4, "little") + data
-        size = len(data)
+    write_file_atomically(path, b"".join((_PREFIX, len(head).to_bytes(4, "little"), head, *blobs)), 0o644)
 
 
 def _modules(package_dir: str):
