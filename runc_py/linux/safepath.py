@@ -57,12 +57,11 @@ def _open_plain(root_fd: int, parts: list[str]) -> int | None:
     None if the path needs the walk of resolve_in_root."""
     if ".." in parts:
         return None
-    rel = "/".join(parts)
     try:
-        return lsys.openat2(root_fd, rel or ".", os.O_PATH | os.O_CLOEXEC, 0, STRICT)
-    except OSError as err:
-        if err.errno == errno.ENOENT:
-            raise OSError(err.errno, os.strerror(err.errno), "/" + rel) from None
+        return _open_strict(root_fd, "/".join(parts), os.O_PATH)
+    except FileNotFoundError:
+        raise
+    except OSError:
         return None
 
 
@@ -145,18 +144,20 @@ def open_in_root(root_fd: int, path: str, flags: int = os.O_PATH) -> int:
 def resolve_and_open(root_fd: int, path: str) -> tuple[int, str]:
     """(O_PATH fd, resolved relative path) of an existing path inside the
     root: open_resolved(resolve_in_root(path)), in one call for a plain path."""
-    parts = _components(path)
-    fd = _open_plain(root_fd, parts)
-    if fd is not None:
-        return fd, "/".join(parts)
-    rel = _walk(root_fd, parts)
-    return open_resolved(root_fd, rel), rel
+    fd, rel = _lookup(root_fd, path)
+    return (open_resolved(root_fd, rel) if fd is None else fd), rel
 
 
 def open_resolved(root_fd: int, rel: str, flags: int = os.O_PATH) -> int:
     """Open a path resolve_in_root returned; a symlink met now is refused."""
+    return _open_strict(root_fd, rel, flags | os.O_NOFOLLOW)
+
+
+def _open_strict(root_fd: int, rel: str, flags: int) -> int:
+    """openat2(2) of `rel` in the root with STRICT resolution; an error names
+    the path as the container sees it."""
     try:
-        return lsys.openat2(root_fd, rel or ".", flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0, STRICT)
+        return lsys.openat2(root_fd, rel or ".", flags | os.O_CLOEXEC, 0, STRICT)
     except OSError as err:
         raise OSError(err.errno, os.strerror(err.errno), "/" + rel) from None
 
@@ -177,9 +178,9 @@ def _mkdir_all_resolved(root_fd: int, rel: str, mode: int) -> int:
     fd = -1
     if len(names) > 1:
         # Usually only the last directory is missing: open its parent in one
-        # call (a path resolve_in_root returned, so STRICT as open_resolved).
+        # call (a path resolve_in_root returned).
         try:
-            fd = lsys.openat2(root_fd, "/".join(names[:-1]), O_PATH_DIR | os.O_NOFOLLOW, 0, STRICT)
+            fd = open_resolved(root_fd, "/".join(names[:-1]), O_PATH_DIR)
             done = names[:-1]
         except OSError:
             pass  # made (or refused) one component at a time below
