@@ -104,3 +104,19 @@ def wait_for(predicate, timeout: float = 5.0, step: float = 0.02):
             return value
         time.sleep(step)
     return predicate()
+
+
+def assert_freeze_stops_and_thaw_resumes(lab, mgr, counter: Path, frozen_in_files) -> None:
+    """A busy loop in `mgr`'s cgroup stops counting while the cgroup is frozen
+    (`frozen_in_files()` checks the cgroup's own files say so) and counts again
+    once it is thawed."""
+    lab.spawn(mgr, [BUSYBOX, "sh", "-c", f"i=0; while true; do i=$((i+1)); echo $i > {counter}; done"])
+    assert wait_for(lambda: counter.exists() and counter.read_text().strip().isdigit())
+    mgr.freeze()
+    assert mgr.is_frozen() and frozen_in_files()
+    frozen_at = counter.read_text()
+    time.sleep(0.3)
+    assert counter.read_text() == frozen_at
+    mgr.thaw()
+    assert not mgr.is_frozen()
+    assert wait_for(lambda: counter.read_text() not in ("", frozen_at))

@@ -4,10 +4,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
-from conftest import BUSYBOX, CGROUP_ROOT, leftovers, wait_for
+from conftest import BUSYBOX, CGROUP_ROOT, assert_freeze_stops_and_thaw_resumes, leftovers, wait_for
 from runc_py.spec.model import (LinuxCPU, LinuxDevice, LinuxDeviceRule, LinuxHugepageLimit, LinuxMemory,
                            LinuxPids, LinuxResources)
 
@@ -130,16 +129,8 @@ def test_freeze_stops_progress_and_thaw_resumes(lab, tmp_path):
     counter = tmp_path / "counter"
     mgr = lab.manager()
     mgr.create()
-    lab.spawn(mgr, [BUSYBOX, "sh", "-c", f"i=0; while true; do i=$((i+1)); echo $i > {counter}; done"])
-    assert wait_for(lambda: counter.exists() and counter.read_text().strip().isdigit())
-    mgr.freeze()
-    assert mgr.is_frozen() and read(f"{mgr.paths['freezer']}/freezer.state") == "FROZEN"
-    frozen_at = counter.read_text()
-    time.sleep(0.3)
-    assert counter.read_text() == frozen_at
-    mgr.thaw()
-    assert not mgr.is_frozen()
-    assert wait_for(lambda: counter.read_text() not in ("", frozen_at))
+    assert_freeze_stops_and_thaw_resumes(lab, mgr, counter,
+                                         lambda: read(f"{mgr.paths['freezer']}/freezer.state") == "FROZEN")
 
 
 def test_apply_changes_live_values(lab):

@@ -10,10 +10,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
-from conftest import BUSYBOX, CGROUP_ROOT, wait_for
+from conftest import BUSYBOX, CGROUP_ROOT, assert_freeze_stops_and_thaw_resumes, wait_for
 from runc_py.spec.model import LinuxDeviceRule, LinuxResources
 
 from runc_py.linux.cgroups import open_cgroup
@@ -56,16 +55,8 @@ def test_cgroup_freeze_stops_progress(v2_lab, tmp_path):
     counter = tmp_path / "counter"
     mgr = v2_lab.v2_manager()
     mgr.create()
-    v2_lab.spawn(mgr, [BUSYBOX, "sh", "-c", f"i=0; while true; do i=$((i+1)); echo $i > {counter}; done"])
-    assert wait_for(lambda: counter.exists() and counter.read_text().strip().isdigit())
-    mgr.freeze()
-    assert mgr.is_frozen() and "frozen 1" in open(f"{mgr.paths['']}/cgroup.events").read()
-    at = counter.read_text()
-    time.sleep(0.3)
-    assert counter.read_text() == at
-    mgr.thaw()
-    assert not mgr.is_frozen()
-    assert wait_for(lambda: counter.read_text() not in ("", at))
+    assert_freeze_stops_and_thaw_resumes(v2_lab, mgr, counter,
+                                         lambda: "frozen 1" in open(f"{mgr.paths['']}/cgroup.events").read())
 
 
 def test_sigkill_all_uses_cgroup_kill(v2_lab):
